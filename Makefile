@@ -1,0 +1,37 @@
+# Two commands for a new user: `make serve` and `make test`. Everything installs into .venv.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# the CPU build of torch lies on disk on these machines; plain PyPI would pull CUDA wheels
+WHEELS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install serve index test test-fast bench clean-index
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q $(WHEELS) "torch==2.13.0"
+	$(BIN)/pip install -q $(WHEELS) -e ".[dev]"
+	$(BIN)/python -m models.convert
+	touch $(STAMP)
+
+index: install
+	$(BIN)/papersearch index
+
+serve: install
+	@test -f data/CURRENT || $(BIN)/papersearch index
+	$(BIN)/papersearch stats
+
+test: install
+	$(BIN)/python -m pytest -q
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not model"
+
+bench: install
+	$(BIN)/python bench/build_speed.py

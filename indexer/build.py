@@ -1,0 +1,214 @@
+"""Incremental, atomic index build: corpus -> store -> vectors -> FAISS -> manifest.
+
+Only papers whose content hash is new or changed are embedded; every other
+vector is carried over from the served generation. Nothing is written to the
+served generation: the build fills a new one and publishes it at the end.
+"""
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from indexer.ann import FaissANN
+from indexer.corpus import load_corpus
+from indexer.layout import DataDir, Generation
+from indexer.manifest import Manifest, corpus_hash
+from indexer.passages import FIELDS, field_text
+from indexer.records import IngestReport, Paper
+from indexer.settings import Settings
+from indexer.store import PaperStore
+from indexer.vectors import combine, field_weights
+
+EmbedderFactory = Callable[[Settings], "object"]
+
+
+@dataclass
+class BuildResult:
+    papers: int                 # total papers indexed after this build
+    embedded: int               # papers embedded in this run
+    new: int
+    changed: int
+    unchanged: int
+    pruned: int
+    generation: str
+    seconds: float
+    model: dict
+    ingest: IngestReport = field(default_factory=IngestReport)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["ingest"] = {k: v for k, v in d["ingest"].items() if k != "warnings"}
+        d["ingest"]["warnings"] = len(self.ingest.warnings)
+        return d
+
+
+class EmptyCorpusError(RuntimeError):
+    pass
+
+
+def build_index(
+    settings: Settings,
+    *,
+    rebuild: bool = False,
+    prune: bool = False,
+    progress: bool = True,
+    embedder_factory: EmbedderFactory | None = None,
+) -> BuildResult:
+    start = time.perf_counter()
+    data = DataDir(settings.data_dir)
+    with data.build_lock():
+        data.prune()
+        papers, report = load_corpus(Path(settings.corpus), progress=progress)
+        if not papers:
+            raise EmptyCorpusError(
+                f"no papers found in {settings.corpus} ({report.files_read} files read, "
+                f"{report.files_skipped} skipped); nothing was changed"
+            )
+        prev = data.current()
+        prev_manifest = Manifest.load(prev.manifest) if prev else None
+        if prev_manifest and not rebuild:
+            prev_manifest.check_model(settings.model)
+
+        gen = data.new_generation()
+        try:
+            result = _fill_generation(
+                gen, prev, prev_manifest, papers, settings, rebuild, prune, progress,
+                embedder_factory or _default_factory,
+            )
+        except BaseException:
+            # leave nothing half-written behind; the served generation is untouched
+            import shutil
+
+            shutil.rmtree(gen.path, ignore_errors=True)
+            raise
+        final = data.publish(gen)
+        data.prune()
+    result.generation = final.name
+    result.ingest = report
+    result.seconds = round(time.perf_counter() - start, 2)
+    return result
+
+
+def _default_factory(settings: Settings):
+    from models.embedder import load_embedder
+
+    return load_embedder(
+        settings.model, settings.model_cache, max_seq_length=settings.max_seq_length, threads=settings.threads
+    )
+
+
+def _fill_generation(
+    gen: Generation,
+    prev: Generation | None,
+    prev_manifest: Manifest | None,
+    papers: list[Paper],
+    settings: Settings,
+    rebuild: bool,
+    prune: bool,
+    progress: bool,
+    factory: EmbedderFactory,
+) -> BuildResult:
+    if prev is not None:
+        _copy_sqlite(prev.store, gen.store)
+    with PaperStore(gen.store) as store:
+        before = store.hashes()
+        store.upsert(papers)
+        pruned = 0
+        if prune:
+            keep = {p.arxiv_id for p in papers}
+            pruned = store.delete([a for a in before if a not in keep])
+        rows = store.all()
+
+    old_vectors = _load_vectors(prev) if (prev is not None and not rebuild) else {}
+    hashes_before = {rid: h for rid, h in before.values()}
+    todo: list[tuple[int, Paper]] = []
+    new = changed = 0
+    for rid, paper in rows:
+        old_hash = hashes_before.get(rid)
+        if old_hash is None:
+            new += 1
+        elif old_hash != paper.content_hash():
+            changed += 1
+        if old_hash != paper.content_hash() or rid not in old_vectors:
+            todo.append((rid, paper))
+
+    ids = np.array([rid for rid, _ in rows], dtype=np.int64)
+    model_fp = dict(prev_manifest.model) if prev_manifest else {}
+    dim = prev_manifest.dim if prev_manifest else 0
+    fresh: dict[int, dict[str, np.ndarray]] = {}
+    if todo or not prev_manifest:
+        embedder = factory(settings)
+        model_fp, dim = embedder.fingerprint, embedder.dim
+        if prev_manifest and not rebuild:
+            prev_manifest.check_model(settings.model, model_fp)
+        fresh = _embed(embedder, todo, settings.batch_size, progress)
+
+    per_field = {}
+    for f in FIELDS:
+        mat = np.empty((len(rows), dim), dtype=np.float32)
+        for i, rid in enumerate(ids.tolist()):
+            mat[i] = fresh[rid][f] if rid in fresh else old_vectors[rid][f]
+        np.save(gen.vectors(f), mat)
+        per_field[f] = mat
+    np.save(gen.ids, ids)
+
+    weights = field_weights(settings)
+    ann = FaissANN(dim)
+    ann.index_vectors(ids, combine(per_field, weights))
+    ann.save(gen.index)
+
+    Manifest(
+        model=model_fp,
+        dim=dim,
+        count=len(rows),
+        corpus_hash=corpus_hash([(p.arxiv_id, p.content_hash()) for _, p in rows]),
+        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        fields=list(FIELDS),
+        weights=weights,
+        max_seq_length=settings.max_seq_length,
+        corpus=str(settings.corpus),
+    ).save(gen.manifest)
+    return BuildResult(
+        papers=len(rows), embedded=len(todo), new=new, changed=changed,
+        unchanged=len(rows) - len(todo), pruned=pruned, generation=gen.name, seconds=0.0, model=model_fp,
+    )
+
+
+def _embed(embedder, todo: list[tuple[int, Paper]], batch_size: int, progress: bool) -> dict[int, dict[str, np.ndarray]]:
+    """Embed every field of every paper, longest texts batched together to cut padding."""
+    jobs = [(rid, f, field_text(p, f)) for rid, p in todo for f in FIELDS]
+    jobs.sort(key=lambda j: len(j[2]), reverse=True)
+    out: dict[int, dict[str, np.ndarray]] = {}
+    chunk = max(batch_size * 4, 64)
+    with tqdm(total=len(jobs), desc="embedding", unit="text", disable=not progress) as bar:
+        for s in range(0, len(jobs), chunk):
+            part = jobs[s : s + chunk]
+            vecs = embedder.encode_passages([t for _, _, t in part], batch_size=batch_size)
+            for (rid, f, _), v in zip(part, vecs):
+                out.setdefault(rid, {})[f] = v
+            bar.update(len(part))
+    return out
+
+
+def _load_vectors(gen: Generation) -> dict[int, dict[str, np.ndarray]]:
+    try:
+        ids = np.load(gen.ids)
+        mats = {f: np.load(gen.vectors(f), mmap_mode="r") for f in FIELDS}
+    except FileNotFoundError:
+        return {}
+    return {int(rid): {f: np.array(mats[f][i]) for f in FIELDS} for i, rid in enumerate(ids)}
+
+
+def _copy_sqlite(src: Path, dst: Path) -> None:
+    """Consistent copy of the served store via SQLite's backup API."""
+    with sqlite3.connect(str(src)) as s, sqlite3.connect(str(dst)) as d:
+        s.backup(d)
+    d.close()
+    s.close()

@@ -1,0 +1,128 @@
+"""`papersearch` command line: index, verify, stats, show (search commands register here too)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from indexer.build import EmptyCorpusError, build_index
+from indexer.cli_common import (
+    UserError, console, existing_path, friendly_errors, make_settings, print_json, print_kv_table,
+)
+from indexer.ids import normalize_arxiv_id
+from indexer.layout import BuildLockedError
+from indexer.manifest import ModelMismatchError
+from indexer.reader import IndexMissingError, open_index
+from indexer.stats import index_stats
+from indexer.store import StoreError
+from indexer.verify import verify as verify_index
+
+KNOWN_ERRORS = (EmptyCorpusError, ModelMismatchError, IndexMissingError, BuildLockedError, StoreError)
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cross-lingual search over Korean daily-papers digests.")
+
+CorpusOpt = Annotated[Optional[Path], typer.Option("--corpus", help="Digest directory or file [env PAPERSEARCH_CORPUS]")]
+DataDirOpt = Annotated[Optional[Path], typer.Option("--data-dir", help="Index directory [env PAPERSEARCH_DATA_DIR]")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table")]
+
+
+@app.command()
+def index(
+    corpus: CorpusOpt = None,
+    data_dir: DataDirOpt = None,
+    model: Annotated[Optional[str], typer.Option(help="Model name or path [env PAPERSEARCH_MODEL]")] = None,
+    batch_size: Annotated[Optional[int], typer.Option(help="Encoding batch size")] = None,
+    rebuild: Annotated[bool, typer.Option(help="Re-embed every paper (e.g. after changing the model)")] = False,
+    prune: Annotated[bool, typer.Option(help="Drop indexed papers that are no longer in the corpus")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Parse the corpus and (incrementally) embed and index every paper."""
+    with friendly_errors(KNOWN_ERRORS):
+        existing_path(corpus, "corpus")
+        s = make_settings(corpus=corpus, data_dir=data_dir, model=model, batch_size=batch_size)
+        r = build_index(s, rebuild=rebuild, prune=prune, progress=not json_out)
+    if json_out:
+        print_json(r.to_dict())
+        return
+    ing = r.ingest
+    print_kv_table("index built", [
+        ("papers indexed", r.papers), ("embedded this run", r.embedded), ("new", r.new), ("changed", r.changed),
+        ("unchanged (reused)", r.unchanged), ("pruned", r.pruned),
+        ("files read / skipped", f"{ing.files_read} / {ing.files_skipped}"),
+        ("entries / duplicates merged", f"{ing.entries} / {ing.duplicates_merged}"),
+        ("sections skipped", ing.sections_skipped), ("parser warnings", len(ing.warnings)),
+        ("model", r.model.get("name")), ("generation", r.generation), ("seconds", r.seconds),
+    ])
+    for w in ing.warnings[:10]:
+        console.print(f"[yellow]warning[/yellow] {w}", highlight=False)
+    if len(ing.warnings) > 10:
+        console.print(f"... and {len(ing.warnings) - 10} more warnings (see --json)")
+
+
+@app.command()
+def verify(corpus: CorpusOpt = None, data_dir: DataDirOpt = None, json_out: JsonOpt = False) -> None:
+    """Check index <-> store <-> manifest (<-> corpus) consistency; exit 1 on any problem."""
+    with friendly_errors(KNOWN_ERRORS):
+        existing_path(corpus, "corpus")
+        s = make_settings(corpus=corpus, data_dir=data_dir)
+        rep = verify_index(s.data_dir, s.corpus)
+    if json_out:
+        print_json(rep.to_dict())
+    else:
+        status = "[green]OK[/green]" if rep.ok else "[red]FAILED[/red]"
+        console.print(f"verify {status}: generation {rep.generation}, {rep.papers} papers indexed"
+                      + (f", {rep.corpus_papers} unique papers in the corpus" if rep.corpus_papers is not None else ""))
+        for p in rep.problems:
+            console.print(f"  [red]-[/red] {p}", highlight=False)
+    raise typer.Exit(0 if rep.ok else 1)
+
+
+@app.command()
+def stats(data_dir: DataDirOpt = None, json_out: JsonOpt = False) -> None:
+    """Size, date range, votes and model of the served index."""
+    with friendly_errors(KNOWN_ERRORS):
+        s = make_settings(data_dir=data_dir)
+        st = index_stats(s.data_dir)
+    if json_out:
+        print_json(st)
+    else:
+        print_kv_table("papersearch index", [(k, v) for k, v in st.items()])
+
+
+@app.command()
+def show(
+    arxiv_id: Annotated[str, typer.Argument(help="arXiv id, with or without version, or an arxiv.org URL")],
+    data_dir: DataDirOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """One paper's full record."""
+    with friendly_errors(KNOWN_ERRORS):
+        s = make_settings(data_dir=data_dir)
+        aid = normalize_arxiv_id(arxiv_id)
+        if aid is None:
+            raise UserError(f"{arxiv_id!r} is not an arXiv id or arxiv.org URL")
+        idx = open_index(s.data_dir)
+        try:
+            paper = idx.store.get(aid)
+        finally:
+            idx.close()
+        if paper is None:
+            raise UserError(f"paper {aid} is not in the index")
+    d = paper.to_dict()
+    if json_out:
+        print_json(d)
+        return
+    console.print(f"[bold]{paper.title}[/bold]  ({paper.arxiv_url})", highlight=False)
+    console.print(f"dates: {', '.join(paper.dates)}   votes: {paper.votes}   source: {paper.source}", highlight=False)
+    console.print("authors: " + ", ".join(paper.authors) + (" +" if paper.authors_truncated else ""), highlight=False)
+    for key, text in paper.sections.items():
+        console.print(f"\n[bold]{key}[/bold]\n{text}", highlight=False)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

