@@ -25,6 +25,7 @@ from indexer.records import IngestReport, Paper
 from indexer.settings import Settings
 from indexer.store import PaperStore
 from indexer.vectors import combine, field_weights
+from search.tokenize import TOKENIZER_VERSION, tokens_many
 
 EmbedderFactory = Callable[[Settings], "object"]
 
@@ -125,6 +126,7 @@ def _fill_generation(
             keep = {p.arxiv_id for p in papers}
             pruned = store.delete([a for a in before if a not in keep])
         rows = store.all()
+        _refresh_lexical(store, rows, progress)
 
     old_vectors = _load_vectors(prev) if (prev is not None and not rebuild) else {}
     hashes_before = {rid: h for rid, h in before.values()}
@@ -195,6 +197,22 @@ def _embed(embedder, todo: list[tuple[int, Paper]], batch_size: int, progress: b
                 out.setdefault(rid, {})[f] = v
             bar.update(len(part))
     return out
+
+
+def _refresh_lexical(store: PaperStore, rows: list[tuple[int, Paper]], progress: bool) -> None:
+    """Tokenise (Kiwi) only papers whose content or tokenizer version changed."""
+    state = store.lexical_state()
+    todo = [(rid, p) for rid, p in rows if state.get(rid) != (p.content_hash(), TOKENIZER_VERSION)]
+    step = 200
+    with tqdm(total=len(todo), desc="tokenising", unit="paper", disable=not progress or not todo) as bar:
+        for s in range(0, len(todo), step):
+            part = todo[s : s + step]
+            titles = tokens_many([field_text(p, "title") for _, p in part])
+            sums = tokens_many([field_text(p, "summary") for _, p in part])
+            store.put_lexical(
+                (rid, p.content_hash(), TOKENIZER_VERSION, t, sm) for (rid, p), t, sm in zip(part, titles, sums)
+            )
+            bar.update(len(part))
 
 
 def _load_vectors(gen: Generation) -> dict[int, dict[str, np.ndarray]]:

@@ -121,6 +121,9 @@ def show(
 
 
 def main() -> None:
+    from search.cli import register
+
+    register(app)
     app()
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from indexer.records import Paper
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Each entry migrates from version i to i+1; append, never edit.
 MIGRATIONS: list[str] = [
@@ -37,6 +37,16 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX papers_first_seen ON papers(first_seen);
     CREATE INDEX papers_votes ON papers(votes);
+    """,
+    # v2: lexical tokens cached per paper, so BM25 never re-tokenises unchanged papers
+    """
+    CREATE TABLE lexical (
+        paper_id INTEGER PRIMARY KEY REFERENCES papers(id) ON DELETE CASCADE,
+        content_hash TEXT NOT NULL,
+        tokenizer TEXT NOT NULL,
+        title TEXT NOT NULL,            -- JSON list of tokens
+        summary TEXT NOT NULL           -- JSON list of tokens
+    );
     """,
 ]
 
@@ -115,8 +125,30 @@ class PaperStore:
 
     def delete(self, arxiv_ids: Iterable[str]) -> int:
         with self.conn:
-            cur = self.conn.executemany("DELETE FROM papers WHERE arxiv_id = ?", [(a,) for a in arxiv_ids])
-        return cur.rowcount
+            n = 0
+            for a in arxiv_ids:
+                self.conn.execute(
+                    "DELETE FROM lexical WHERE paper_id IN (SELECT id FROM papers WHERE arxiv_id = ?)", (a,)
+                )
+                n += self.conn.execute("DELETE FROM papers WHERE arxiv_id = ?", (a,)).rowcount
+        return n
+
+    def lexical_state(self) -> dict[int, tuple[str, str]]:
+        """paper id -> (content hash, tokenizer version) of its cached tokens."""
+        return {i: (h, t) for i, h, t in self.conn.execute("SELECT paper_id, content_hash, tokenizer FROM lexical")}
+
+    def put_lexical(self, rows: Iterable[tuple[int, str, str, list[str], list[str]]]) -> None:
+        """rows of (paper id, content hash, tokenizer version, title tokens, summary tokens)."""
+        with self.conn:
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO lexical VALUES (?, ?, ?, ?, ?)",
+                [(i, h, t, json.dumps(a, ensure_ascii=False), json.dumps(b, ensure_ascii=False))
+                 for i, h, t, a, b in rows],
+            )
+
+    def lexical_tokens(self) -> dict[int, tuple[list[str], list[str]]]:
+        rows = self.conn.execute("SELECT paper_id, title, summary FROM lexical")
+        return {i: (json.loads(a), json.loads(b)) for i, a, b in rows}
 
     def count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0])

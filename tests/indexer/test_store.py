@@ -49,3 +49,29 @@ def test_schema_version_recorded_and_newer_refused(tmp_path):
     con.close()
     with pytest.raises(StoreError, match="newer than this program"):
         PaperStore(path)
+
+
+def test_migrates_a_v1_store_without_losing_papers(tmp_path):
+    from indexer.store import MIGRATIONS
+
+    path = tmp_path / "old.sqlite"
+    con = sqlite3.connect(path)
+    con.executescript(MIGRATIONS[0])
+    con.execute("PRAGMA user_version = 1")
+    con.commit()
+    con.close()
+    with PaperStore(path) as s:  # v1 had no lexical table
+        s.upsert([paper("2401.00009")])
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE lexical")
+    con.execute("PRAGMA user_version = 1")
+    con.commit()
+    con.close()
+    with PaperStore(path) as s:
+        assert s.schema_version == SCHEMA_VERSION
+        assert s.get("2401.00009") is not None
+        pid = s.hashes()["2401.00009"][0]
+        s.put_lexical([(pid, "h", "kiwi-1", ["title"], ["요약"])])
+        assert s.lexical_tokens() == {pid: (["title"], ["요약"])}
+        s.delete(["2401.00009"])
+        assert s.lexical_tokens() == {}

@@ -1,0 +1,126 @@
+"""`papersearch search` and `papersearch similar`, single and batch (JSONL) forms."""
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from indexer.cli_common import UserError, console, friendly_errors, make_settings, print_json
+from indexer.manifest import ModelMismatchError
+from indexer.reader import IndexMissingError
+from search.engine import NotFoundError, QueryError, SearchEngine
+from search.filters import FilterError, Filters
+from search.schemas import RankMode, SearchResponse
+
+ERRORS = (IndexMissingError, ModelMismatchError, NotFoundError, QueryError, FilterError)
+DataDirOpt = Annotated[Optional[Path], typer.Option("--data-dir", help="Index directory [env PAPERSEARCH_DATA_DIR]")]
+
+
+def _date(value: Optional[str], name: str) -> Optional[date]:
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise UserError(f"{name} must be a date like 2024-04-19, got {value!r}") from None
+
+
+def _read_jsonl(path: Path, key: str) -> list[tuple[object, str]]:
+    if not path.is_file():
+        raise UserError(f"{path} does not exist")
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            out.append((obj.get("id", n), str(obj[key])))
+        except (json.JSONDecodeError, KeyError, AttributeError, TypeError):
+            raise UserError(f"{path}:{n}: expected a JSON object with {key!r}") from None
+    return out
+
+
+def _print_table(resp: SearchResponse) -> None:
+    for n in resp.notices:
+        console.print(f"[yellow]note:[/yellow] {n}", highlight=False)
+    head = f"similar to {', '.join(resp.similar_to)}" if resp.similar_to else f"“{resp.query}”"
+    table = Table(title=f"{head} — {len(resp.results)} of {resp.total} papers ({resp.mode.value})", show_lines=True)
+    for col in ("#", "score", "arXiv", "date", "votes", "title / summary"):
+        table.add_column(col, overflow="fold")
+    for i, r in enumerate(resp.results, 1):
+        snippet = re.sub(r"<mark>(.*?)</mark>", r"[bold yellow]\1[/bold yellow]", html.unescape(r.snippet.replace("[", "\\[")))
+        flag = " [red](summary suspect)[/red]" if r.summary_suspect else ""
+        table.add_row(str(i), f"{r.score:.3f}", r.arxiv_id, r.dates[-1] if r.dates else "", str(r.votes or ""),
+                      f"[bold]{r.title.replace('[', chr(92) + '[')}[/bold]{flag}\n{snippet}")
+    console.print(table)
+
+
+def _emit(resp: SearchResponse, json_out: bool) -> None:
+    print_json(resp.model_dump(mode="json")) if json_out else _print_table(resp)
+
+
+def _batch(items, run) -> None:
+    for ident, value in items:
+        try:
+            res = run(value)
+            line = {"id": ident, "results": [r.model_dump(mode="json") for r in res.results]}
+        except (NotFoundError, QueryError) as exc:
+            line = {"id": ident, "error": str(exc), "results": []}
+        sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def search(
+        query: Annotated[Optional[str], typer.Argument(help="Korean, English or mixed; an arXiv id/URL means 'similar to'")] = None,
+        k: Annotated[int, typer.Option("--k", help="results (1-100)")] = 10,
+        date_from: Annotated[Optional[str], typer.Option(help="YYYY-MM-DD")] = None,
+        date_to: Annotated[Optional[str], typer.Option(help="YYYY-MM-DD")] = None,
+        min_votes: Annotated[Optional[int], typer.Option(help="minimum votes")] = None,
+        author: Annotated[Optional[str], typer.Option(help="author name substring")] = None,
+        mode: Annotated[RankMode, typer.Option(help="rank mode")] = RankMode.relevance,
+        method: Annotated[str, typer.Option(help="hybrid | dense | lexical")] = "hybrid",
+        queries_file: Annotated[Optional[Path], typer.Option(help='JSONL of {"id":..,"query":..}; prints JSONL')] = None,
+        data_dir: DataDirOpt = None,
+        json_out: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+    ) -> None:
+        """Search papers (hybrid dense + BM25, cross-lingual)."""
+        with friendly_errors(ERRORS):
+            if method not in ("hybrid", "dense", "lexical"):
+                raise UserError(f"--method must be hybrid, dense or lexical, got {method!r}")
+            if (query is None) == (queries_file is None):
+                raise UserError("give a query or --queries-file (not both)")
+            f = Filters(_date(date_from, "--date-from"), _date(date_to, "--date-to"), min_votes, author)
+            items = _read_jsonl(queries_file, "query") if queries_file else None
+            engine = SearchEngine.open(make_settings(data_dir=data_dir))
+            run = lambda q: engine.search(q, k=k, filters=f, mode=mode, method=method)  # noqa: E731
+            if items is not None:
+                _batch(items, run)
+            else:
+                _emit(run(query), json_out)
+
+    @app.command()
+    def similar(
+        arxiv_id: Annotated[Optional[str], typer.Argument(help="arXiv id or arxiv.org URL")] = None,
+        k: Annotated[int, typer.Option("--k", help="results (1-100)")] = 10,
+        ids_file: Annotated[Optional[Path], typer.Option(help='JSONL of {"id":..,"arxiv_id":..}; prints JSONL')] = None,
+        data_dir: DataDirOpt = None,
+        json_out: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+    ) -> None:
+        """Papers closest to a given paper (itself excluded)."""
+        with friendly_errors(ERRORS):
+            if (arxiv_id is None) == (ids_file is None):
+                raise UserError("give an arXiv id or --ids-file (not both)")
+            items = _read_jsonl(ids_file, "arxiv_id") if ids_file else None
+            engine = SearchEngine.open(make_settings(data_dir=data_dir))
+            if items is not None:
+                _batch(items, lambda a: engine.similar(a, k=k))
+            else:
+                _emit(engine.similar(arxiv_id, k=k), json_out)

@@ -1,0 +1,207 @@
+"""The search engine: dense + Korean-aware BM25, fused, filtered exactly, ranked by mode.
+
+Rankers all produce a full-length score array aligned with the index rows
+(-inf where the filter excludes a row), so they compose with the same filters
+and the same fusion (arxiv-sanity-lite style). The engine loads one index
+generation and one warm model; reloading makes a new engine and swaps it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from indexer.ids import normalize_arxiv_id
+from indexer.passages import summary_text
+from indexer.reader import LoadedIndex, open_index
+from indexer.settings import Settings
+from search.filters import FilterColumns, Filters
+from search.fusion import top
+from search.lexical import LexicalIndex
+from search.ranking import HybridParams, fuse, rerank
+from search.schemas import RankMode, SearchResponse, SearchResult
+from search.snippet import make_snippet
+from search.tokenize import tokens
+
+MAX_QUERY_CHARS = 500
+MAX_K = 100
+POOL = 100  # relevance candidates re-ranked by the votes / recency / blend modes
+
+
+class QueryError(ValueError):
+    """The request itself is wrong (empty query, bad k): a 400/422, not a server error."""
+
+
+class NotFoundError(LookupError):
+    pass
+
+
+@dataclass
+class Ranking:
+    scores: np.ndarray        # full-length, -inf outside the filter
+    terms: list[str]
+
+
+class SearchEngine:
+    def __init__(self, idx: LoadedIndex, embedder, params: HybridParams | None = None):
+        self.idx, self.embedder = idx, embedder
+        self.params = params or HybridParams()
+        by_rid = dict(idx.store.all())
+        self.rids = idx.ids.astype(np.int64)
+        self.papers = [by_rid[int(r)] for r in self.rids]
+        self.pos_of = {p.arxiv_id: i for i, p in enumerate(self.papers)}
+        # row id -> position, as a dense lookup array (row ids are small positive ints)
+        self._pos_of_rid = np.full(int(self.rids.max(initial=0)) + 1, -1, dtype=np.int64)
+        self._pos_of_rid[self.rids] = np.arange(len(self.rids))
+        self.columns = FilterColumns(self.papers)
+        lex = idx.store.lexical_tokens()
+        self.lexical = LexicalIndex.from_fields(
+            [lex.get(int(r), ([], []))[0] for r in self.rids],
+            [lex.get(int(r), ([], []))[1] for r in self.rids],
+            title_boost=self.params.title_boost,
+        )
+        self.title_vecs = idx.vectors["title"]
+        self.summary_vecs = idx.vectors["summary"]
+        self.agreement = np.einsum("ij,ij->i", self.title_vecs, self.summary_vecs)
+        self.suspect = self.agreement < idx.manifest.extra.get("suspect_threshold", -1.0)
+        self._summaries = [summary_text(p) for p in self.papers]
+
+    @classmethod
+    def open(cls, settings: Settings, embedder=None) -> "SearchEngine":
+        idx = open_index(Path(settings.data_dir))
+        if embedder is None:
+            from models.embedder import load_embedder
+
+            idx.manifest.check_model(settings.model)
+            embedder = load_embedder(settings.model, settings.model_cache,
+                                     max_seq_length=settings.max_seq_length, threads=settings.threads)
+        return cls(idx, embedder)
+
+    @property
+    def size(self) -> int:
+        return len(self.papers)
+
+    def close(self) -> None:
+        self.idx.close()
+
+    # ---- rankers: full-length score arrays -------------------------------------------------
+    def dense_scores(self, qvec: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+        """Exact inner product against the FAISS index, restricted to `mask` inside FAISS."""
+        out = np.full(self.size, -np.inf, dtype=np.float32)
+        allowed = self.rids if mask is None else self.rids[mask]
+        if len(allowed) == 0:
+            return out
+        scores, ids = self.idx.ann.search(qvec, len(allowed), allowed=allowed if mask is not None else None)
+        keep = ids[0] >= 0
+        out[self._pos_of_rid[ids[0][keep]]] = scores[0][keep]
+        return out
+
+    def lexical_scores(self, terms: list[str], mask: np.ndarray | None) -> np.ndarray:
+        s = self.lexical.scores(terms)
+        return s if mask is None else np.where(mask, s, -np.inf).astype(np.float32)
+
+    def encode_query(self, query: str) -> np.ndarray:
+        return self.embedder.encode_queries([query])[0]
+
+    def rank(self, query: str, mask: np.ndarray | None, method: str = "hybrid") -> Ranking:
+        terms = tokens(query)
+        if method == "lexical":
+            return Ranking(self.lexical_scores(terms, mask), terms)
+        dense = self.dense_scores(self.encode_query(query), mask)
+        if method == "dense":
+            return Ranking(dense, terms)
+        lexical = self.lexical_scores(terms, mask)
+        return Ranking(fuse(dense, lexical, mask, self.params), terms)
+
+    # ---- public API --------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        filters: Filters = Filters(),
+        mode: RankMode = RankMode.relevance,
+        method: str = "hybrid",
+    ) -> SearchResponse:
+        query, notices = self._check(query, k)
+        mask = self.columns.mask(filters)
+        aid = normalize_arxiv_id(query)
+        if aid is not None:
+            resp = self.similar(aid, k=k, filters=filters)
+            resp.query, resp.mode = query, mode
+            return resp
+        total = self.size if mask is None else int(mask.sum())
+        r = self.rank(query, mask, method)
+        if method != "dense" and not any(np.isfinite(r.scores) & (r.scores > 0)) and method == "lexical":
+            notices.append("no query term occurs in the corpus")
+        pos, scores = top(r.scores, max(k, POOL) if mode != RankMode.relevance else k)
+        pos, scores = rerank(pos, scores, mode, self.columns, k)
+        return SearchResponse(query=query, mode=mode, total=total, notices=notices,
+                              results=[self._result(int(p), float(s), r.terms) for p, s in zip(pos, scores)])
+
+    def similar(self, arxiv_id: str, k: int = 10, filters: Filters = Filters()) -> SearchResponse:
+        return self.more_like([arxiv_id], [], k=k, filters=filters)
+
+    def more_like(
+        self, positive: list[str], negative: list[str] | None = None, k: int = 10, filters: Filters = Filters()
+    ) -> SearchResponse:
+        """Rocchio: mean of the positives' vectors minus half the negatives'; inputs excluded."""
+        negative = negative or []
+        if not positive:
+            raise QueryError("give at least one positive arXiv id")
+        self._check("x", k)
+        ids = [self._require(a) for a in [*positive, *negative]]
+        pos_idx, neg_idx = ids[: len(positive)], ids[len(positive):]
+        vec = self._paper_vectors(pos_idx).mean(axis=0)
+        if neg_idx:
+            vec = vec - 0.5 * self._paper_vectors(neg_idx).mean(axis=0)
+        vec = vec / (np.linalg.norm(vec) or 1.0)
+        mask = self.columns.mask(filters)
+        mask = np.ones(self.size, dtype=bool) if mask is None else mask.copy()
+        mask[ids] = False
+        scores = self.dense_scores(vec, mask)
+        pos, s = top(scores, k)
+        seeds = [self.papers[i].arxiv_id for i in pos_idx]
+        terms = tokens(" ".join(self.papers[i].title for i in pos_idx))
+        return SearchResponse(query=" ".join(seeds), total=int(mask.sum()), similar_to=seeds,
+                              results=[self._result(int(p), float(v), terms) for p, v in zip(pos, s)])
+
+    def paper(self, arxiv_id: str):
+        return self.papers[self._require(arxiv_id)]
+
+    def is_suspect(self, arxiv_id: str) -> tuple[bool, float]:
+        i = self._require(arxiv_id)
+        return bool(self.suspect[i]), float(self.agreement[i])
+
+    # ---- helpers -------------------------------------------------------------------------
+    def _paper_vectors(self, positions: list[int]) -> np.ndarray:
+        w = self.idx.manifest.weights
+        return w["title"] * self.title_vecs[positions] + w["summary"] * self.summary_vecs[positions]
+
+    def _require(self, arxiv_id: str) -> int:
+        aid = normalize_arxiv_id(arxiv_id) or arxiv_id.strip()
+        if aid not in self.pos_of:
+            raise NotFoundError(f"paper {aid} is not in the index")
+        return self.pos_of[aid]
+
+    @staticmethod
+    def _check(query: str, k: int) -> tuple[str, list[str]]:
+        if not isinstance(k, int) or not 1 <= k <= MAX_K:
+            raise QueryError(f"k must be between 1 and {MAX_K}, got {k}")
+        q = " ".join((query or "").split())
+        if not q:
+            raise QueryError("the query is empty")
+        notices = []
+        if len(q) > MAX_QUERY_CHARS:
+            q = q[:MAX_QUERY_CHARS]
+            notices.append(f"query cut to its first {MAX_QUERY_CHARS} characters")
+        return q, notices
+
+    def _result(self, i: int, score: float, terms: list[str]) -> SearchResult:
+        p = self.papers[i]
+        return SearchResult(
+            arxiv_id=p.arxiv_id, title=p.title, authors=p.authors, votes=p.votes, dates=p.dates,
+            score=round(score, 5), snippet=make_snippet(self._summaries[i], terms), arxiv_url=p.arxiv_url,
+            thumbnail_url=p.thumbnail_url, summary_suspect=bool(self.suspect[i]),
+            agreement=round(float(self.agreement[i]), 4),
+        )

@@ -1,0 +1,65 @@
+"""Hybrid fusion and the rank modes (relevance, votes, recency, blend)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from search.filters import FilterColumns
+from search.fusion import rrf, zscore
+from search.schemas import RankMode
+
+
+@dataclass(frozen=True)
+class HybridParams:
+    method: str = "rrf"          # "rrf" or "zscore" (convex combination of standardised scores)
+    dense_weight: float = 0.5    # zscore: weight of dense; rrf: relative weight of the dense ranking
+    depth: int = 200             # how deep each ranking goes into RRF
+    title_boost: int = 2         # title tokens repeated in the BM25 document
+
+
+def fuse(dense: np.ndarray, lexical: np.ndarray, mask: np.ndarray | None, p: HybridParams) -> np.ndarray:
+    live = np.isfinite(dense) if mask is None else mask
+    n = len(dense)
+    if p.method == "zscore":
+        out = p.dense_weight * zscore(dense, live) + (1 - p.dense_weight) * zscore(np.maximum(lexical, 0), live)
+        return np.where(live, out, -np.inf).astype(np.float32)
+    rankings = []
+    for s, floor in ((dense, -np.inf), (lexical, 0.0)):  # BM25 zero = no term matched: not a ranking
+        s = np.where(live, s, -np.inf)
+        d = min(p.depth, int((np.isfinite(s) & (s > floor)).sum()))
+        rankings.append(np.argsort(-s, kind="stable")[:d])
+    out = rrf(rankings, n, [2 * p.dense_weight, 2 * (1 - p.dense_weight)])
+    # rows nobody ranked keep a tiny dense-ordered score so k results still come back under a filter
+    tail = np.where(out == 0, 1e-6 * (1 + np.tanh(np.nan_to_num(dense, neginf=-10))), out)
+    return np.where(live, tail, -np.inf).astype(np.float32)
+
+
+def rerank(
+    pos: np.ndarray, scores: np.ndarray, mode: RankMode, cols: FilterColumns, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Re-order the relevance pool by votes, recency or a blend; return the top k."""
+    if mode == RankMode.relevance or len(pos) == 0:
+        return pos[:k], scores[:k]
+    votes = np.maximum(cols.votes[pos], 0).astype(np.float32)
+    recency = np.array([_days(cols.last[i]) for i in pos], dtype=np.float32)
+    if mode == RankMode.votes:
+        order = np.lexsort((-scores, -votes))
+        key = votes
+    elif mode == RankMode.recency:
+        order = np.lexsort((-scores, -recency))
+        key = recency
+    else:
+        rel = (scores - scores.min()) / ((scores.max() - scores.min()) or 1.0)
+        v = np.log1p(votes) / (np.log1p(votes.max()) or 1.0)
+        r = (recency - recency.min()) / ((recency.max() - recency.min()) or 1.0)
+        key = 0.6 * rel + 0.25 * v + 0.15 * r
+        order = np.argsort(-key, kind="stable")
+    order = order[:k]
+    return pos[order], key[order] if mode == RankMode.blend else scores[order]
+
+
+def _days(iso: str) -> float:
+    if not iso:
+        return 0.0
+    return float(np.datetime64(iso, "D").astype(np.int64))

@@ -1,0 +1,36 @@
+"""Result shapes shared by the CLI's --json, the API and the notebooks (one set of field names)."""
+from __future__ import annotations
+
+from enum import Enum
+
+from pydantic import BaseModel, Field
+
+
+class RankMode(str, Enum):
+    relevance = "relevance"
+    votes = "votes"
+    recency = "recency"
+    blend = "blend"
+
+
+class SearchResult(BaseModel):
+    arxiv_id: str
+    title: str
+    authors: list[str]
+    votes: int | None
+    dates: list[str] = Field(description="every digest date the paper appeared on, ascending")
+    score: float
+    snippet: str = Field(description="Korean summary excerpt; matched query terms wrapped in <mark>…</mark> (HTML-escaped)")
+    arxiv_url: str
+    thumbnail_url: str | None
+    summary_suspect: bool = Field(description="the Korean summary seems to describe a different paper than the title")
+    agreement: float = Field(description="cosine between title and summary embeddings")
+
+
+class SearchResponse(BaseModel):
+    query: str
+    mode: RankMode = RankMode.relevance
+    total: int = Field(description="papers that pass the filters (the candidate pool)")
+    results: list[SearchResult]
+    notices: list[str] = Field(default_factory=list)
+    similar_to: list[str] = Field(default_factory=list, description="set when the query was an arXiv id or URL")

@@ -1,0 +1,69 @@
+"""Korean-aware lexical tokens for BM25.
+
+A whitespace tokeniser leaves Korean words glued to their particles
+("데이터로", "모델은"), so a Korean query would share almost no tokens with
+the summaries and hybrid search would silently become dense-only. Kiwi splits
+morphemes; we keep content morphemes (nouns, verb/adjective stems, roots) and
+foreign-script tokens lower-cased, so "LLM", "KV cache" and "llm" all match.
+The same function tokenises Korean summaries, English titles and queries.
+"""
+from __future__ import annotations
+
+import re
+import threading
+
+from kiwipiepy import Kiwi
+
+TOKENIZER_VERSION = "kiwi-1"
+
+# content tags: general/proper nouns, verb & adjective stems, roots, foreign words, hanja, numbers
+_KEEP = {"NNG", "NNP", "NR", "VV", "VA", "XR", "SL", "SH", "SN", "W_HASHTAG"}
+_STEM_TAGS = {"VV", "VA"}
+_EN_STOP = frozenset(
+    "a an and are as at be by for from has have in into is it its of on or our that the their this to via "
+    "we with without using use towards toward through based can do does how what which who why when where "
+    "vs versus new".split()
+)
+_SPLIT_FOREIGN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
+
+_local = threading.local()
+
+
+def _kiwi() -> Kiwi:
+    # Kiwi objects are not safe to share across threads; one per thread is cheap after the first load
+    k = getattr(_local, "kiwi", None)
+    if k is None:
+        k = _local.kiwi = Kiwi()
+    return k
+
+
+def _emit(form: str, tag: str, out: list[str]) -> None:
+    if tag == "SL" or tag == "SN":
+        for piece in _SPLIT_FOREIGN.findall(form.lower()):
+            if piece not in _EN_STOP and (len(piece) > 1 or piece.isdigit()):
+                out.append(piece)
+    elif tag in _STEM_TAGS:
+        out.append(form + "다")
+    elif len(form) > 1 or tag in ("NNG", "NNP"):
+        out.append(form.lower())
+
+
+def tokens(text: str) -> list[str]:
+    """Content tokens of one text (Korean, English or mixed)."""
+    out: list[str] = []
+    for t in _kiwi().tokenize(text):
+        if t.tag in _KEEP:
+            _emit(t.form, t.tag, out)
+    return out
+
+
+def tokens_many(texts: list[str]) -> list[list[str]]:
+    """Batch form: Kiwi tokenises a list faster than one call per text."""
+    result = []
+    for toks in _kiwi().tokenize(texts):
+        out: list[str] = []
+        for t in toks:
+            if t.tag in _KEEP:
+                _emit(t.form, t.tag, out)
+        result.append(out)
+    return result
