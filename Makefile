@@ -25,7 +25,7 @@ index: install
 
 serve: install
 	@test -f data/CURRENT || $(BIN)/papersearch index
-	$(BIN)/papersearch stats
+	$(BIN)/papersearch serve
 
 test: install
 	$(BIN)/python -m pytest -q

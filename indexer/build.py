@@ -6,6 +6,7 @@ served generation: the build fills a new one and publishes it at the end.
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -66,7 +67,7 @@ def build_index(
     data = DataDir(settings.data_dir)
     with data.build_lock():
         data.prune()
-        papers, report = load_corpus(Path(settings.corpus), progress=progress)
+        papers, report = load_corpus(settings.corpus, progress=progress)
         if not papers:
             raise EmptyCorpusError(
                 f"no papers found in {settings.corpus} ({report.files_read} files read, "
@@ -175,7 +176,7 @@ def _fill_generation(
         fields=list(FIELDS),
         weights=weights,
         max_seq_length=settings.max_seq_length,
-        corpus=str(settings.corpus),
+        corpus=os.pathsep.join(str(c) for c in settings.corpus),
     ).save(gen.manifest)
     return BuildResult(
         papers=len(rows), embedded=len(todo), new=new, changed=changed,

@@ -11,7 +11,7 @@ from indexer.cli_common import (
     UserError, console, existing_path, friendly_errors, make_settings, print_json, print_kv_table,
 )
 from indexer.ids import normalize_arxiv_id
-from indexer.layout import BuildLockedError
+from indexer.layout import BuildLockedError, DataDir
 from indexer.manifest import ModelMismatchError
 from indexer.reader import IndexMissingError, open_index
 from indexer.stats import index_stats
@@ -22,7 +22,10 @@ KNOWN_ERRORS = (EmptyCorpusError, ModelMismatchError, IndexMissingError, BuildLo
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cross-lingual search over Korean daily-papers digests.")
 
-CorpusOpt = Annotated[Optional[Path], typer.Option("--corpus", help="Digest directory or file [env PAPERSEARCH_CORPUS]")]
+CorpusOpt = Annotated[
+    Optional[list[Path]],
+    typer.Option("--corpus", help="Digest directory or file; repeat for several [env PAPERSEARCH_CORPUS]"),
+]
 DataDirOpt = Annotated[Optional[Path], typer.Option("--data-dir", help="Index directory [env PAPERSEARCH_DATA_DIR]")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table")]
 
@@ -39,8 +42,9 @@ def index(
 ) -> None:
     """Parse the corpus and (incrementally) embed and index every paper."""
     with friendly_errors(KNOWN_ERRORS):
-        existing_path(corpus, "corpus")
-        s = make_settings(corpus=corpus, data_dir=data_dir, model=model, batch_size=batch_size)
+        for c in corpus or []:
+            existing_path(c, "corpus")
+        s = make_settings(corpus=corpus or None, data_dir=data_dir, model=model, batch_size=batch_size)
         r = build_index(s, rebuild=rebuild, prune=prune, progress=not json_out)
     if json_out:
         print_json(r.to_dict())
@@ -64,8 +68,9 @@ def index(
 def verify(corpus: CorpusOpt = None, data_dir: DataDirOpt = None, json_out: JsonOpt = False) -> None:
     """Check index <-> store <-> manifest (<-> corpus) consistency; exit 1 on any problem."""
     with friendly_errors(KNOWN_ERRORS):
-        existing_path(corpus, "corpus")
-        s = make_settings(corpus=corpus, data_dir=data_dir)
+        for c in corpus or []:
+            existing_path(c, "corpus")
+        s = make_settings(corpus=corpus or None, data_dir=data_dir)
         rep = verify_index(s.data_dir, s.corpus)
     if json_out:
         print_json(rep.to_dict())
@@ -118,6 +123,25 @@ def show(
     console.print("authors: " + ", ".join(paper.authors) + (" +" if paper.authors_truncated else ""), highlight=False)
     for key, text in paper.sections.items():
         console.print(f"\n[bold]{key}[/bold]\n{text}", highlight=False)
+
+
+@app.command()
+def serve(
+    data_dir: DataDirOpt = None,
+    host: Annotated[Optional[str], typer.Option(help="bind address [env PAPERSEARCH_HOST]")] = None,
+    port: Annotated[Optional[int], typer.Option(help="port [env PAPERSEARCH_PORT]")] = None,
+) -> None:
+    """Serve the API and the web page (http://127.0.0.1:8000/ by default)."""
+    with friendly_errors(KNOWN_ERRORS):
+        s = make_settings(data_dir=data_dir, host=host, port=port)
+        if DataDir(s.data_dir).current() is None:
+            raise UserError(f"no index in {s.data_dir}; build one with `papersearch index` (or run `make serve`)")
+    import uvicorn
+
+    from api.main import create_app
+
+    console.print(f"serving {s.data_dir} on http://{s.host}:{s.port}/  (API docs: /docs)", highlight=False)
+    uvicorn.run(create_app(s), host=s.host, port=s.port, log_level="info")
 
 
 def main() -> None:

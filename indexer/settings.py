@@ -6,21 +6,35 @@ it, by a flag; flags win over the environment, the environment over defaults.
 """
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED = REPO_ROOT.parent / "shared"
+
+
+def default_corpus() -> list[Path]:
+    """The bundled corpus plus the two seed digests the product was specified from.
+
+    Seed 000 is another version of 2024-04-19 and holds papers (e.g. 2404.12253)
+    that the truncated day file in the corpus lacks.
+    """
+    seeds = sorted((SHARED / "seeds").glob("*.txt"))
+    return [SHARED / "corpus" / "daily_papers_ko" / "paper_logs", *seeds]
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PAPERSEARCH_", extra="ignore")
 
-    corpus: Path = Field(
-        default=REPO_ROOT.parent / "shared" / "corpus" / "daily_papers_ko" / "paper_logs",
-        description="Directory tree of daily digests (YYYY/MM/DD.md) or a single digest file.",
+    corpus: Annotated[list[Path], NoDecode] = Field(
+        default_factory=default_corpus,
+        description="Digest directories (YYYY/MM/DD.md trees) and/or single digest files; "
+        f"in the environment, separate several with {os.pathsep!r}.",
     )
     data_dir: Path = Field(default=REPO_ROOT / "data", description="Where the store, index and manifest live.")
     model: str = Field(
@@ -42,7 +56,16 @@ class Settings(BaseSettings):
     # serving
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    reload_token: str | None = None
+    reload_token: str | None = Field(default=None, description="enables POST /api/reload with this X-Reload-Token")
+    watch_interval: float = Field(default=2.0, ge=0, description="seconds between checks for a rebuilt index; 0 = off")
+
+
+    @field_validator("corpus", mode="before")
+    @classmethod
+    def _split_paths(cls, v):
+        if isinstance(v, (str, Path)):
+            return [Path(p) for p in str(v).split(os.pathsep) if p]
+        return v
 
 
 @lru_cache(maxsize=1)

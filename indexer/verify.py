@@ -24,7 +24,7 @@ class VerifyReport:
         return asdict(self)
 
 
-def verify(data_dir: Path, corpus: Path | None = None) -> VerifyReport:
+def verify(data_dir: Path, corpus: list[Path] | Path | None = None) -> VerifyReport:
     try:
         idx = open_index(data_dir)
     except IndexMissingError as exc:
@@ -62,8 +62,10 @@ def verify(data_dir: Path, corpus: Path | None = None) -> VerifyReport:
             if not np.allclose(want, got, atol=1e-4):
                 problems.append("FAISS vectors do not match the saved per-field embeddings")
         corpus_papers = None
-        if corpus is not None and Path(corpus).exists():
-            papers, _ = load_corpus(Path(corpus))
+        paths = [corpus] if isinstance(corpus, (str, Path)) else (corpus or [])
+        paths = [Path(p) for p in paths if Path(p).exists()]
+        if paths:
+            papers, _ = load_corpus(paths)
             corpus_papers = len(papers)
             indexed = {p.arxiv_id for _, p in rows}
             missing = [p.arxiv_id for p in papers if p.arxiv_id not in indexed]

@@ -55,12 +55,7 @@ class SearchEngine:
         self._pos_of_rid = np.full(int(self.rids.max(initial=0)) + 1, -1, dtype=np.int64)
         self._pos_of_rid[self.rids] = np.arange(len(self.rids))
         self.columns = FilterColumns(self.papers)
-        lex = idx.store.lexical_tokens()
-        self.lexical = LexicalIndex.from_fields(
-            [lex.get(int(r), ([], []))[0] for r in self.rids],
-            [lex.get(int(r), ([], []))[1] for r in self.rids],
-            title_boost=self.params.title_boost,
-        )
+        self.rebuild_lexical()
         self.title_vecs = idx.vectors["title"]
         self.summary_vecs = idx.vectors["summary"]
         self.agreement = np.einsum("ij,ij->i", self.title_vecs, self.summary_vecs)
@@ -77,6 +72,22 @@ class SearchEngine:
             embedder = load_embedder(settings.model, settings.model_cache,
                                      max_seq_length=settings.max_seq_length, threads=settings.threads)
         return cls(idx, embedder)
+
+    def rebuild_lexical(self) -> None:
+        """(Re)build BM25 from the tokens cached in the store, with the current title boost."""
+        lex = self.idx.store.lexical_tokens()
+        self.lexical = LexicalIndex.from_fields(
+            [lex.get(int(r), ([], []))[0] for r in self.rids],
+            [lex.get(int(r), ([], []))[1] for r in self.rids],
+            title_boost=self.params.title_boost,
+        )
+
+    def set_weights(self, weights: dict[str, float]) -> None:
+        """Re-weight title vs summary in the in-memory FAISS index (experiments; the saved index is untouched)."""
+        from indexer.vectors import combine
+
+        self.idx.ann.index_vectors(self.rids, combine(self.idx.vectors, weights))
+        self.idx.manifest.weights = dict(weights)
 
     @property
     def size(self) -> int:

@@ -1,0 +1,20 @@
+"""FastAPI dependencies: the served engine and the app settings."""
+from __future__ import annotations
+
+from fastapi import Request
+
+from api.errors import IndexNotReady
+from api.state import EngineHolder
+from search.engine import SearchEngine
+
+
+def holder(request: Request) -> EngineHolder:
+    return request.app.state.holder
+
+
+def engine(request: Request) -> SearchEngine:
+    h: EngineHolder = request.app.state.holder
+    e = h.engine  # one reference per request: a concurrent reload cannot pull it away
+    if e is None:
+        raise IndexNotReady(h.error or "the index is not loaded yet; build it with `papersearch index`")
+    return e

@@ -1,0 +1,58 @@
+"""The FastAPI app: JSON API under /api, the web page at /, OpenAPI docs at /docs.
+
+One process loads the index once (lifespan) and serves it concurrently; a
+background task watches the data dir's CURRENT pointer and swaps in a rebuilt
+index atomically, so `papersearch index` in another shell is picked up live.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.routers import meta, papers, search, web
+from api.state import EngineHolder
+from indexer.settings import Settings, get_settings
+
+log = logging.getLogger("papersearch.api")
+
+
+async def _watch(holder: EngineHolder, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await asyncio.to_thread(holder.maybe_reload)
+        except Exception:  # noqa: BLE001 - the watcher must survive anything
+            log.exception("index watch failed")
+
+
+def create_app(settings: Settings | None = None, embedder=None) -> FastAPI:
+    settings = settings or get_settings()
+    holder = EngineHolder(settings, embedder=embedder)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await asyncio.to_thread(holder.load)
+        task = asyncio.create_task(_watch(holder, settings.watch_interval)) if settings.watch_interval > 0 else None
+        yield
+        if task:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app = FastAPI(
+        title="papersearch",
+        description="Cross-lingual (Korean / English) search over Hugging Face Daily Papers digests.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.holder = holder
+    errors.install(app)
+    for r in (search.router, papers.router, meta.router, web.router):
+        app.include_router(r)
+    web.mount_static(app)
+    return app

@@ -1,0 +1,101 @@
+"""The web page: server-rendered search, result cards, paper page with neighbours.
+
+Plain HTML forms (GET), so every search is a shareable URL and works from the
+keyboard; no front-end build step. Filters are parsed here leniently: a bad
+value becomes a message on the page, not a JSON error.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from api.deps import engine
+from api.routers.papers import paper_detail
+from search.engine import MAX_K, NotFoundError, QueryError, SearchEngine
+from search.filters import FilterError, Filters
+from search.schemas import RankMode
+
+HERE = Path(__file__).resolve().parent.parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.filters["marked"] = lambda s: Markup(s)  # snippets are escaped by search.snippet, only <mark> added
+router = APIRouter(include_in_schema=False)
+
+SECTION_TITLES = {"whats_new": "What's New", "technical_details": "Technical Details",
+                  "performance_highlights": "Performance Highlights", "bullets": "요약"}
+
+
+def mount_static(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+
+def _date(v: str | None, name: str, problems: list[str]) -> date | None:
+    if not v:
+        return None
+    try:
+        return datetime.strptime(v, "%Y-%m-%d").date()
+    except ValueError:
+        problems.append(f"{name}: expected YYYY-MM-DD, got {v!r}")
+        return None
+
+
+def _int(v: str | None, name: str, problems: list[str], lo: int, hi: int) -> int | None:
+    if v in (None, ""):
+        return None
+    try:
+        n = int(v)
+        if not lo <= n <= hi:
+            raise ValueError
+        return n
+    except ValueError:
+        problems.append(f"{name}: expected a whole number from {lo} to {hi}, got {v!r}")
+        return None
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, e: Annotated[SearchEngine, Depends(engine)]):
+    p = request.query_params
+    q = (p.get("q") or "").strip()
+    problems: list[str] = []
+    form = {key: p.get(key, "") for key in ("q", "date_from", "date_to", "min_votes", "author", "mode", "k")}
+    mode = p.get("mode") or "relevance"
+    if mode not in RankMode.__members__:
+        problems.append(f"mode: expected one of {', '.join(RankMode.__members__)}")
+        mode = "relevance"
+    k = _int(p.get("k"), "k", problems, 1, MAX_K) or 20
+    filters = None
+    try:
+        filters = Filters(_date(p.get("date_from"), "date_from", problems), _date(p.get("date_to"), "date_to", problems),
+                          _int(p.get("min_votes"), "min_votes", problems, 0, 1_000_000), p.get("author") or None)
+    except FilterError as exc:
+        problems.append(str(exc))
+    resp = None
+    if q and filters is not None:
+        try:
+            resp = e.search(q, k=k, filters=filters, mode=RankMode(mode))
+        except (QueryError, NotFoundError) as exc:
+            problems.append(str(exc))
+    return templates.TemplateResponse(request, "search.html", {
+        "form": form, "mode": mode, "modes": list(RankMode.__members__), "resp": resp, "problems": problems,
+        "papers": e.size, "k": k,
+    })
+
+
+@router.get("/paper/{arxiv_id:path}", response_class=HTMLResponse)
+def paper_page(request: Request, arxiv_id: str, e: Annotated[SearchEngine, Depends(engine)]):
+    try:
+        detail = paper_detail(e, arxiv_id)
+    except NotFoundError as exc:
+        return templates.TemplateResponse(request, "notfound.html", {"message": str(exc)}, status_code=404)
+    neighbours = e.similar(detail.arxiv_id, k=10)
+    return templates.TemplateResponse(request, "paper.html", {
+        "p": detail, "neighbours": neighbours, "section_titles": SECTION_TITLES,
+        "similar_url": "/?" + urlencode({"q": detail.arxiv_id}),
+    })

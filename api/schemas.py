@@ -1,0 +1,36 @@
+"""API-only response models (search results reuse search.schemas)."""
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class PaperDetail(BaseModel):
+    arxiv_id: str
+    title: str
+    authors: list[str]
+    authors_truncated: bool
+    votes: int | None
+    dates: list[str]
+    first_seen: str | None
+    last_seen: str | None
+    arxiv_url: str
+    thumbnail_url: str | None
+    sections: dict[str, str] = Field(description="Korean summary by section (whats_new, technical_details, "
+                                                 "performance_highlights, or bullets)")
+    summary_suspect: bool
+    agreement: float
+
+
+class SimilarRequest(BaseModel):
+    positive: list[str] = Field(min_length=1, max_length=50, description="arXiv ids to find more papers like")
+    negative: list[str] = Field(default_factory=list, max_length=50, description="arXiv ids to steer away from")
+    k: int = Field(default=10, ge=1, le=100)
+
+
+class Health(BaseModel):
+    status: str
+    index_loaded: bool
+    papers: int
+    model: str | None
+    generation: str | None
+    error: str | None = None

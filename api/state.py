@@ -1,0 +1,58 @@
+"""The one engine a server process serves, and its atomic replacement on a new index.
+
+Requests take a reference to the current engine once and use only it, so a
+reload that swaps `holder.engine` never fails an in-flight request: the old
+engine keeps its in-memory index until the last request using it is done.
+The model is loaded once per process and shared by every engine.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+from indexer.layout import DataDir
+from indexer.settings import Settings
+from search.engine import SearchEngine
+
+log = logging.getLogger("papersearch.api")
+
+
+class EngineHolder:
+    def __init__(self, settings: Settings, embedder=None):
+        self.settings = settings
+        self.embedder = embedder
+        self.engine: SearchEngine | None = None
+        self.error: str | None = None
+        self._lock = threading.Lock()
+
+    def current_generation(self) -> str | None:
+        gen = DataDir(self.settings.data_dir).current()
+        return gen.name if gen else None
+
+    def load(self) -> bool:
+        """(Re)load the served generation; keep serving the old engine if the new one fails."""
+        with self._lock:
+            try:
+                if self.embedder is None:
+                    from models.embedder import load_embedder
+
+                    s = self.settings
+                    self.embedder = load_embedder(s.model, s.model_cache, max_seq_length=s.max_seq_length,
+                                                  threads=s.threads)
+                new = SearchEngine.open(self.settings, embedder=self.embedder)
+            except Exception as exc:  # noqa: BLE001 - any failure must leave the old engine serving
+                self.error = str(exc)
+                log.error("index load failed, still serving %s: %s",
+                          self.engine.idx.generation.name if self.engine else "nothing", exc)
+                return False
+            self.engine, self.error = new, None
+            log.info("serving generation %s (%d papers)", new.idx.generation.name, new.size)
+            return True
+
+    def maybe_reload(self) -> bool:
+        """Reload when CURRENT names another generation than the one served."""
+        gen = self.current_generation()
+        served = self.engine.idx.generation.name if self.engine else None
+        if gen is not None and gen != served:
+            return self.load()
+        return False

@@ -1,0 +1,94 @@
+"""Every endpoint and error path, against a small real index (real model, real FAISS)."""
+import pytest
+
+pytestmark = pytest.mark.model
+
+RESULT_FIELDS = {"arxiv_id", "title", "authors", "votes", "dates", "score", "snippet", "arxiv_url",
+                 "thumbnail_url", "summary_suspect"}
+
+
+def test_search_korean_english_mixed(client):
+    for q in ("표현을 수정하는 파인튜닝", "representation finetuning", "ReFT 저랭크 representation"):
+        r = client.get("/api/search", params={"q": q, "k": 5})
+        assert r.status_code == 200
+        body = r.json()
+        assert body["query"] == q and body["total"] > 0
+        assert RESULT_FIELDS <= set(body["results"][0])
+        assert "2404.03592" in [x["arxiv_id"] for x in body["results"]]
+
+
+def test_search_filters_and_modes(client):
+    r = client.get("/api/search", params={"q": "model", "k": 50, "date_from": "2024-04-05", "date_to": "2024-04-05"})
+    assert r.status_code == 200
+    assert all("2024-04-05" in x["dates"] for x in r.json()["results"])
+    r = client.get("/api/search", params={"q": "model", "k": 5, "min_votes": 10, "mode": "votes"})
+    votes = [x["votes"] for x in r.json()["results"]]
+    assert all(v >= 10 for v in votes) and votes == sorted(votes, reverse=True)
+    r = client.get("/api/search", params={"q": "finetuning", "author": "Christopher Potts"})
+    assert [x["arxiv_id"] for x in r.json()["results"]] == ["2404.03592"]
+
+
+def test_search_errors(client):
+    assert client.get("/api/search", params={"q": "   "}).status_code == 400
+    assert client.get("/api/search").status_code == 400
+    r = client.get("/api/search", params={"q": "x", "k": 0})
+    assert r.status_code == 422 and "k" in r.json()["detail"]
+    r = client.get("/api/search", params={"q": "x", "date_from": "yesterday"})
+    assert r.status_code == 422 and "date_from" in r.json()["detail"]
+    r = client.get("/api/search", params={"q": "x", "mode": "random"})
+    assert r.status_code == 422 and "mode" in r.json()["detail"]
+    r = client.get("/api/search", params={"q": "x", "date_from": "2025-01-01", "date_to": "2024-01-01"})
+    assert r.status_code == 422 and "date_from" in r.json()["detail"]
+    assert client.get("/api/search", params={"q": "x" * 2001}).status_code == 422
+    long = client.get("/api/search", params={"q": "diffusion " * 100})
+    assert long.status_code == 200 and long.json()["notices"]
+
+
+def test_paper_and_similar(client):
+    r = client.get("/api/papers/2404.03592")
+    assert r.status_code == 200
+    p = r.json()
+    assert p["title"].startswith("ReFT") and p["sections"] and p["dates"] == ["2024-04-05"]
+    r = client.get("/api/papers/2404.03592/similar", params={"k": 4})
+    assert r.status_code == 200 and len(r.json()["results"]) == 4
+    assert "2404.03592" not in [x["arxiv_id"] for x in r.json()["results"]]
+    assert client.get("/api/papers/2404.03592v2").json()["arxiv_id"] == "2404.03592"
+    assert client.get("/api/papers/1999.99999").status_code == 404
+    assert "not in the index" in client.get("/api/papers/1999.99999/similar").json()["detail"]
+    assert client.get("/api/papers/2404.03592/similar", params={"k": 1000}).status_code == 422
+
+
+def test_post_similar(client):
+    r = client.post("/api/similar", json={"positive": ["2404.03592"], "negative": [], "k": 3})
+    assert r.status_code == 200 and len(r.json()["results"]) == 3
+    assert client.post("/api/similar", json={"positive": [], "k": 3}).status_code == 422
+    assert client.post("/api/similar", json={"positive": ["1999.99999"]}).status_code == 404
+    assert client.post("/api/similar", content=b"not json", headers={"content-type": "application/json"}).status_code == 422
+
+
+def test_stats_health_docs(client):
+    h = client.get("/healthz").json()
+    assert h["index_loaded"] and h["papers"] > 0 and h["model"]
+    s = client.get("/api/stats").json()
+    assert s["papers"] == h["papers"] and "suspect_summaries" in s
+    assert client.get("/docs").status_code == 200
+    spec = client.get("/openapi.json").json()
+    for path in ("/api/search", "/api/papers/{arxiv_id}", "/api/papers/{arxiv_id}/similar", "/api/similar",
+                 "/api/stats", "/healthz"):
+        assert path in spec["paths"], path
+
+
+def test_reload_is_guarded(client):
+    assert client.post("/api/reload").status_code == 403
+    assert client.post("/api/reload", headers={"X-Reload-Token": "wrong"}).status_code == 403
+    r = client.post("/api/reload", headers={"X-Reload-Token": "sekret"})
+    assert r.status_code == 200 and r.json()["index_loaded"]
+
+
+def test_web_pages(client):
+    r = client.get("/", params={"q": "비디오 생성"})
+    assert r.status_code == 200 and 'class="card"' in r.text and "<mark>" in r.text
+    assert client.get("/", params={"q": "x", "date_from": "bad"}).status_code == 200
+    r = client.get("/paper/2404.03592")
+    assert r.status_code == 200 and "ReFT" in r.text and 'id="neighbours"' in r.text
+    assert client.get("/paper/1999.99999").status_code == 404

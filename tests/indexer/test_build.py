@@ -1,0 +1,165 @@
+"""Build on real day files with the real model: counts, incremental, atomicity, model mismatch."""
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer.build import EmptyCorpusError, build_index
+from indexer.layout import DataDir
+from indexer.manifest import ModelMismatchError
+from indexer.reader import open_index
+from indexer.settings import Settings
+from indexer.verify import verify
+from tests.conftest import SLICE_DAYS, copy_days
+
+pytestmark = pytest.mark.model
+
+ID_RE = re.compile(r"arxiv\.org/abs/(\d{4}\.\d{4,5})")
+
+
+def unique_ids(root: Path) -> set[str]:
+    return {m for f in root.rglob("*.md") for m in ID_RE.findall(f.read_text(encoding="utf-8"))}
+
+
+class CountingFactory:
+    def __init__(self, embedder):
+        self.embedder, self.calls = embedder, 0
+
+    def __call__(self, settings):
+        self.calls += 1
+        return self.embedder
+
+
+@pytest.fixture
+def built(tmp_path, corpus_dir, embedder):
+    corpus = copy_days(corpus_dir, tmp_path / "corpus", SLICE_DAYS[:2])
+    s = Settings(corpus=corpus, data_dir=tmp_path / "data")
+    r = build_index(s, progress=False, embedder_factory=CountingFactory(embedder))
+    return s, r
+
+
+def test_build_indexes_every_unique_id_and_verifies(built):
+    s, r = built
+    assert r.papers == len(unique_ids(s.corpus[0])) == r.embedded == r.new
+    rep = verify(s.data_dir, s.corpus)
+    assert rep.ok, rep.problems
+    assert rep.papers == rep.corpus_papers == r.papers
+    idx = open_index(s.data_dir)
+    try:
+        assert idx.manifest.model["name"] == s.model and idx.manifest.dim == 384
+        assert idx.manifest.model["weights_sha256"]
+        assert {p.arxiv_id for _, p in idx.store.all()} == unique_ids(s.corpus[0])
+    finally:
+        idx.close()
+
+
+def test_rerun_embeds_nothing_and_loads_no_model(built, embedder):
+    s, first = built
+    factory = CountingFactory(embedder)
+    r = build_index(s, progress=False, embedder_factory=factory)
+    assert r.embedded == 0 and r.papers == first.papers and factory.calls == 0
+    assert verify(s.data_dir, s.corpus).ok
+
+
+def test_new_day_embeds_only_its_new_papers(built, corpus_dir, embedder):
+    s, first = built
+    before = unique_ids(s.corpus[0])
+    copy_days(corpus_dir, s.corpus[0], SLICE_DAYS[2:])
+    added = unique_ids(s.corpus[0]) - before
+    old = open_index(s.data_dir)
+    old_vecs = {int(i): old.vectors["summary"][k].copy() for k, i in enumerate(old.ids)}
+    old.close()
+    r = build_index(s, progress=False, embedder_factory=CountingFactory(embedder))
+    assert r.embedded == r.new == len(added) > 0
+    assert r.papers == first.papers + len(added)
+    idx = open_index(s.data_dir)
+    try:  # reused vectors are carried over bit for bit, under the same ids
+        for k, i in enumerate(idx.ids):
+            if int(i) in old_vecs:
+                assert np.array_equal(idx.vectors["summary"][k], old_vecs[int(i)])
+    finally:
+        idx.close()
+    assert verify(s.data_dir, s.corpus).ok
+
+
+def test_changed_summary_is_reembedded(built, embedder):
+    s, first = built
+    day = next(s.corpus[0].rglob("*.md"))
+    text = day.read_text(encoding="utf-8")
+    day.write_text(text.replace("- ", "- 수정됨: ", 1), encoding="utf-8")
+    r = build_index(s, progress=False, embedder_factory=CountingFactory(embedder))
+    assert r.changed == 1 and r.embedded == 1 and r.papers == first.papers
+
+
+def test_model_mismatch_is_refused_with_rebuild_hint(built):
+    s, _ = built
+    other = Settings(corpus=s.corpus, data_dir=s.data_dir, model="some/other-model")
+    with pytest.raises(ModelMismatchError, match="--rebuild"):
+        build_index(other, progress=False)
+
+
+def test_empty_corpus_changes_nothing(built, tmp_path):
+    s, first = built
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "junk.md").write_text("not a digest\n", encoding="utf-8")
+    gen = DataDir(s.data_dir).current()
+    with pytest.raises(EmptyCorpusError):
+        build_index(Settings(corpus=empty, data_dir=s.data_dir), progress=False)
+    assert DataDir(s.data_dir).current() == gen
+
+
+def test_interrupted_build_leaves_previous_index_serving(built, corpus_dir, embedder):
+    s, first = built
+    gen = DataDir(s.data_dir).current()
+
+    class Boom(Exception):
+        pass
+
+    class FailingEmbedder:
+        dim, fingerprint = embedder.dim, embedder.fingerprint
+
+        def encode_passages(self, texts, batch_size=32):
+            raise Boom()
+
+    copy_days(corpus_dir, s.corpus[0], SLICE_DAYS[2:])
+    with pytest.raises(Boom):
+        build_index(s, progress=False, embedder_factory=lambda _: FailingEmbedder())
+    assert DataDir(s.data_dir).current() == gen
+    assert not any(p.name.startswith(".tmp-") for p in (s.data_dir / "generations").iterdir())
+    rep = verify(s.data_dir)
+    assert rep.ok and rep.papers == first.papers
+
+
+def test_killed_build_process_leaves_previous_index_serving(built, corpus_dir):
+    """SIGKILL a real `papersearch index` mid-embedding: the old generation still verifies."""
+    s, first = built
+    gen = DataDir(s.data_dir).current()
+    copy_days(corpus_dir, s.corpus[0], ["2024/06/03.md", "2024/06/04.md", "2024/06/05.md"])
+    env = {**os.environ, "PAPERSEARCH_CORPUS": str(s.corpus[0]), "PAPERSEARCH_DATA_DIR": str(s.data_dir)}
+    proc = subprocess.Popen([sys.executable, "-m", "indexer.cli", "index"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    try:
+        while time.time() < deadline:
+            tmp = [p for p in (s.data_dir / "generations").iterdir() if p.name.startswith(".tmp-")]
+            if tmp and (tmp[0] / "papers.sqlite").exists():
+                break
+            assert proc.poll() is None, proc.stderr.read()
+            time.sleep(0.1)
+        time.sleep(1.0)
+        assert proc.poll() is None, "build finished before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert DataDir(s.data_dir).current() == gen
+    rep = verify(s.data_dir)
+    assert rep.ok and rep.papers == first.papers

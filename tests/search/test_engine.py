@@ -1,0 +1,103 @@
+"""The search engine on a small real index (real day files, real model)."""
+from datetime import date
+
+import numpy as np
+import pytest
+
+from search.engine import MAX_K, MAX_QUERY_CHARS, NotFoundError, QueryError
+from search.filters import FilterError, Filters
+from search.schemas import RankMode
+
+pytestmark = pytest.mark.model
+
+
+def ids(resp):
+    return [r.arxiv_id for r in resp.results]
+
+
+def test_korean_english_and_mixed_queries_find_the_paper(engine):
+    # 2404.03592 is ReFT (representation finetuning) in the 2024-04-05 digest
+    for q in ("표현을 수정하는 파라미터 효율적 파인튜닝", "representation finetuning instead of weight updates",
+              "ReFT 저랭크 representation 개입"):
+        assert "2404.03592" in ids(engine.search(q, k=3)), q
+
+
+def test_every_method_returns_ranked_results(engine):
+    for method in ("dense", "lexical", "hybrid"):
+        r = engine.search("video generation 비디오 생성", k=5, method=method)
+        assert 0 < len(r.results) <= 5
+        scores = [x.score for x in r.results]
+        assert scores == sorted(scores, reverse=True)
+
+
+def test_filters_return_exactly_k_when_k_match(engine):
+    n = engine.size
+    votes = engine.columns.votes
+    threshold = int(np.sort(votes)[-7])  # at least 7 papers pass
+    passing = int((votes >= threshold).sum())
+    r = engine.search("language model", k=5, filters=Filters(min_votes=threshold))
+    assert len(r.results) == 5 and r.total == passing
+    assert all(x.votes >= threshold for x in r.results)
+    r = engine.search("language model", k=MAX_K, filters=Filters(min_votes=threshold))
+    assert len(r.results) == passing  # fewer match than k: all of them, and no padding rows
+    assert n > passing
+
+
+def test_date_and_author_filters(engine):
+    d = date(2024, 4, 5)
+    r = engine.search("모델", k=50, filters=Filters(date_from=d, date_to=d))
+    day = [p for p in engine.papers if "2024-04-05" in p.dates]
+    assert len(r.results) == len(day) and all("2024-04-05" in x.dates for x in r.results)
+    r = engine.search("finetuning", k=10, filters=Filters(author="christopher potts"))
+    assert ids(r) == ["2404.03592"]
+    r = engine.search("finetuning", k=10, filters=Filters(author="nobody-has-this-name"))
+    assert r.results == [] and r.total == 0
+    with pytest.raises(FilterError):
+        Filters(date_from=date(2025, 1, 1), date_to=date(2024, 1, 1))
+
+
+def test_similar_by_id_and_url_excludes_itself(engine):
+    r = engine.similar("2404.03592", k=5)
+    assert len(r.results) == 5 and "2404.03592" not in ids(r)
+    via_query = engine.search("https://arxiv.org/abs/2404.03592v2", k=5)
+    assert ids(via_query) == ids(r) and via_query.similar_to == ["2404.03592"]
+    with pytest.raises(NotFoundError):
+        engine.similar("2101.00001")
+
+
+def test_more_like_these_with_negatives(engine):
+    pos = ["2404.03592"]
+    a = engine.more_like(pos, [], k=10)
+    b = engine.more_like(pos, [ids(a)[0]], k=10)
+    assert ids(a)[0] not in ids(b) and "2404.03592" not in ids(b)
+    with pytest.raises(QueryError):
+        engine.more_like([], [])
+
+
+def test_rank_modes(engine):
+    v = engine.search("model", k=10, mode=RankMode.votes)
+    votes = [x.votes or 0 for x in v.results]
+    assert votes == sorted(votes, reverse=True)
+    r = engine.search("model", k=10, mode=RankMode.recency)
+    last = [x.dates[-1] for x in r.results]
+    assert last == sorted(last, reverse=True)
+    b = engine.search("model", k=10, mode=RankMode.blend)
+    assert len(b.results) == 10
+
+
+def test_bad_queries(engine):
+    for q in ("", "   \n\t"):
+        with pytest.raises(QueryError, match="empty"):
+            engine.search(q)
+    for k in (0, MAX_K + 1):
+        with pytest.raises(QueryError, match="k must be"):
+            engine.search("model", k=k)
+    r = engine.search("diffusion " * 200, k=3)
+    assert any(str(MAX_QUERY_CHARS) in n for n in r.notices) and len(r.query) == MAX_QUERY_CHARS
+
+
+def test_results_carry_every_field_and_highlight(engine):
+    r = engine.search("비디오 생성 video", k=3).results[0]
+    assert r.arxiv_url == f"https://arxiv.org/abs/{r.arxiv_id}" and r.title and r.dates
+    assert "<mark>" in r.snippet
+    assert isinstance(r.summary_suspect, bool) and -1 <= r.agreement <= 1
