@@ -1,0 +1,74 @@
+"""In-process search latency on the full index: p50/p99 per method, beside the raw FAISS floor.
+
+    python bench/latency.py [--rounds 3] [--json]
+
+Queries are the dev-set queries (Korean, English, mixed). Rows: raw FAISS search
+of a precomputed query vector (the floor), query encoding alone, dense, lexical,
+hybrid, and similar-by-id; ratios are to the FAISS floor measured in this run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from indexer.settings import Settings  # noqa: E402
+from search.engine import SearchEngine  # noqa: E402
+from search.evaluation import load_judged  # noqa: E402
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+def timed(fn, items, rounds: int) -> list[float]:
+    out = []
+    for _ in range(rounds):
+        for it in items:
+            t = time.perf_counter()
+            fn(it)
+            out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--data-dir", type=Path)
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args(argv)
+    engine = SearchEngine.open(Settings(**({"data_dir": a.data_dir} if a.data_dir else {})))
+    queries = [j.text for j in load_judged(ROOT / "bench" / "devset" / "queries.jsonl", "query")]
+    ids = [p.arxiv_id for p in engine.papers[:: max(1, engine.size // 60)]]
+    engine.search(queries[0], k=10)  # warm up model, kiwi, caches
+    vecs = [engine.encode_query(q) for q in queries]
+    rows = {
+        "faiss search (floor)": timed(lambda v: engine.idx.ann.search(v, 10), vecs, a.rounds),
+        "query encoding": timed(engine.encode_query, queries, a.rounds),
+        "dense": timed(lambda q: engine.search(q, k=10, method="dense"), queries, a.rounds),
+        "lexical": timed(lambda q: engine.search(q, k=10, method="lexical"), queries, a.rounds),
+        "hybrid": timed(lambda q: engine.search(q, k=10, method="hybrid"), queries, a.rounds),
+        "similar by id": timed(lambda i: engine.similar(i, k=10), ids, a.rounds),
+    }
+    floor = statistics.median(rows["faiss search (floor)"])
+    res = [{"row": k, "n": len(v), "p50_ms": statistics.median(v), "p99_ms": pct(v, 99),
+            "x_floor": statistics.median(v) / floor} for k, v in rows.items()]
+    if a.json:
+        print(json.dumps({"papers": engine.size, "rows": res}, indent=2))
+        return 0
+    print(f"{engine.size} papers, {len(queries)} queries x {a.rounds} rounds")
+    print(f"{'row':<22}{'n':>5}{'p50 ms':>10}{'p99 ms':>10}{'x floor':>10}")
+    for r in res:
+        print(f"{r['row']:<22}{r['n']:>5}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}{r['x_floor']:>10.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,95 @@
+"""End to end in real headless Chromium: uvicorn on a free loopback port, Korean query, cards, similar."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.model
+
+CHROMIUM = os.environ.get("PAPERSEARCH_CHROMIUM", "/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(built_settings):
+    port = free_port()
+    env = {**os.environ, "PAPERSEARCH_DATA_DIR": str(built_settings.data_dir), "PAPERSEARCH_PORT": str(port)}
+    proc = subprocess.Popen([sys.executable, "-m", "indexer.cli", "serve"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            assert proc.poll() is None, proc.stdout.read()
+            try:
+                if httpx.get(base + "/healthz", timeout=1).json()["index_loaded"]:
+                    break
+            except (httpx.HTTPError, ValueError):
+                time.sleep(0.2)
+        else:
+            pytest.fail("server did not come up")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")  # a fresh, empty profile per run
+    with sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(str(profile), executable_path=CHROMIUM, headless=True, args=FLAGS)
+        pg = ctx.new_page()
+        yield pg
+        ctx.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_korean_search_then_similar(server, page, tmp_path):
+    page.goto(server + "/")
+    box = page.locator("#q")
+    box.fill("표현을 수정하는 파인튜닝")
+    box.press("Enter")
+    page.wait_for_selector("article.card")
+    assert "q=" in page.url  # shareable URL
+    cards = page.locator("article.card")
+    assert cards.count() > 0
+    assert page.locator("article.card mark").count() > 0
+    titles = cards.locator("a.title").all_inner_texts()
+    assert any("ReFT" in t for t in titles), titles
+    page.screenshot(path=str(tmp_path / "search.png"), full_page=True)
+
+    first_id = cards.first.get_attribute("data-arxiv")
+    cards.first.locator("a.similar").click()
+    page.wait_for_selector("#neighbours")
+    assert f"/paper/{first_id}" in page.url
+    neighbours = page.locator("section.neighbours article.card")
+    assert neighbours.count() == 10
+    assert first_id not in [n.get_attribute("data-arxiv") for n in neighbours.all()]
+
+
+def test_english_query_and_filter_from_the_keyboard(server, page):
+    page.goto(server + "/")
+    page.keyboard.press("/")
+    page.keyboard.type("video generation")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("article.card")
+    page.goto(server + "/?q=video+generation&min_votes=10&mode=votes")
+    votes = [int(v.replace("▲", "").strip()) for v in page.locator("article.card .votes").all_inner_texts()]
+    assert votes and all(v >= 10 for v in votes) and votes == sorted(votes, reverse=True)
