@@ -34,11 +34,9 @@ class EngineHolder:
         with self._lock:
             try:
                 if self.embedder is None:
-                    from models.embedder import load_embedder
+                    from indexer.build import embedder_for
 
-                    s = self.settings
-                    self.embedder = load_embedder(s.model, s.model_cache, max_seq_length=s.max_seq_length,
-                                                  threads=s.threads)
+                    self.embedder = embedder_for(self.settings)
                 new = SearchEngine.open(self.settings, embedder=self.embedder)
             except Exception as exc:  # noqa: BLE001 - any failure must leave the old engine serving
                 self.error = str(exc)

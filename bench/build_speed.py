@@ -56,11 +56,11 @@ def child_baseline(n: int) -> dict:
 
 
 def child_ours(n: int) -> dict:
-    from indexer.build import _embed, _default_factory
+    from indexer.build import _embed, embedder_for
     from indexer.settings import Settings
 
     papers, total = _sample_papers(n)
-    emb = _default_factory(Settings())
+    emb = embedder_for(Settings())
     t = time.perf_counter()
     _embed(emb, list(enumerate(papers)), Settings().batch_size, progress=False)
     return {"papers": len(papers), "seconds": time.perf_counter() - t, "corpus": total}

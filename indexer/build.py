@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from indexer.agreement import SUSPECT_BELOW, agreement_scores, suspect_mask
 from indexer.ann import FaissANN
 from indexer.corpus import load_corpus
 from indexer.layout import DataDir, Generation
@@ -82,7 +83,7 @@ def build_index(
         try:
             result = _fill_generation(
                 gen, prev, prev_manifest, papers, settings, rebuild, prune, progress,
-                embedder_factory or _default_factory,
+                embedder_factory or embedder_for,
             )
         except BaseException:
             # leave nothing half-written behind; the served generation is untouched
@@ -98,12 +99,12 @@ def build_index(
     return result
 
 
-def _default_factory(settings: Settings):
+def embedder_for(settings: Settings):
+    """The one place settings become a loaded model (build, search, API, benches)."""
     from models.embedder import load_embedder
 
-    return load_embedder(
-        settings.model, settings.model_cache, max_seq_length=settings.max_seq_length, threads=settings.threads
-    )
+    return load_embedder(settings.model, settings.model_cache, max_seq_length=settings.max_seq_length,
+                         threads=settings.threads, precision=settings.precision)
 
 
 def _fill_generation(
@@ -146,9 +147,11 @@ def _fill_generation(
     model_fp = dict(prev_manifest.model) if prev_manifest else {}
     dim = prev_manifest.dim if prev_manifest else 0
     fresh: dict[int, dict[str, np.ndarray]] = {}
+    precision = (prev_manifest.extra.get("precision") if prev_manifest else None) or "unknown"
     if todo or not prev_manifest:
         embedder = factory(settings)
         model_fp, dim = embedder.fingerprint, embedder.dim
+        precision = getattr(embedder, "precision", precision)
         if prev_manifest and not rebuild:
             prev_manifest.check_model(settings.model, model_fp)
         fresh = _embed(embedder, todo, settings.batch_size, progress)
@@ -162,9 +165,11 @@ def _fill_generation(
         per_field[f] = mat
     np.save(gen.ids, ids)
 
+    agreement = agreement_scores(per_field["title"], per_field["summary"])
+    np.save(gen.agreement, agreement)
     weights = field_weights(settings)
     ann = FaissANN(dim)
-    ann.index_vectors(ids, combine(per_field, weights))
+    ann.index_vectors(ids, combine(per_field, weights, suspect_mask(agreement)))
     ann.save(gen.index)
 
     Manifest(
@@ -177,6 +182,8 @@ def _fill_generation(
         weights=weights,
         max_seq_length=settings.max_seq_length,
         corpus=os.pathsep.join(str(c) for c in settings.corpus),
+        extra={"suspect_threshold": SUSPECT_BELOW, "suspect": int(suspect_mask(agreement).sum()),
+               "precision": precision},
     ).save(gen.manifest)
     return BuildResult(
         papers=len(rows), embedded=len(todo), new=new, changed=changed,
@@ -193,7 +200,9 @@ def _embed(embedder, todo: list[tuple[int, Paper]], batch_size: int, progress: b
     with tqdm(total=len(jobs), desc="embedding", unit="text", disable=not progress) as bar:
         for s in range(0, len(jobs), chunk):
             part = jobs[s : s + chunk]
-            vecs = embedder.encode_passages([t for _, _, t in part], batch_size=batch_size)
+            # short texts (titles) are cheap per item: bigger batches, fewer Python round trips
+            bs = batch_size if len(part[0][2]) > 300 else batch_size * 8
+            vecs = embedder.encode_passages([t for _, _, t in part], batch_size=bs)
             for (rid, f, _), v in zip(part, vecs):
                 out.setdefault(rid, {})[f] = v
             bar.update(len(part))

@@ -4,8 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
+import numpy as np
 import typer
 
+from indexer.agreement import suspect_mask
 from indexer.build import EmptyCorpusError, build_index
 from indexer.cli_common import (
     UserError, console, existing_path, friendly_errors, make_settings, print_json, print_kv_table,
@@ -110,16 +112,22 @@ def show(
         idx = open_index(s.data_dir)
         try:
             paper = idx.store.get(aid)
+            if paper is None:
+                raise UserError(f"paper {aid} is not in the index")
+            row = int(np.nonzero(idx.ids == idx.store.hashes()[aid][0])[0][0])
+            agreement = float(idx.agreement[row])
+            suspect = bool(suspect_mask(idx.agreement)[row])
         finally:
             idx.close()
-        if paper is None:
-            raise UserError(f"paper {aid} is not in the index")
-    d = paper.to_dict()
+    d = {**paper.to_dict(), "agreement": round(agreement, 4), "summary_suspect": suspect}
     if json_out:
         print_json(d)
         return
     console.print(f"[bold]{paper.title}[/bold]  ({paper.arxiv_url})", highlight=False)
     console.print(f"dates: {', '.join(paper.dates)}   votes: {paper.votes}   source: {paper.source}", highlight=False)
+    if suspect:
+        console.print(f"[red]summary suspect[/red]: the Korean summary seems to describe another paper "
+                      f"(title-summary agreement {agreement:.2f})")
     console.print("authors: " + ", ".join(paper.authors) + (" +" if paper.authors_truncated else ""), highlight=False)
     for key, text in paper.sections.items():
         console.print(f"\n[bold]{key}[/bold]\n{text}", highlight=False)

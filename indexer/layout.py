@@ -56,6 +56,10 @@ class Generation:
     def manifest(self) -> Path:
         return self.path / MANIFEST_FILE
 
+    @property
+    def agreement(self) -> Path:
+        return self.path / "agreement.npy"
+
     def vectors(self, field: str) -> Path:
         return self.path / f"{field}.npy"
 

@@ -24,6 +24,7 @@ class LoadedIndex:
     ann: FaissANN
     ids: np.ndarray                   # row ids, aligned with every vectors[field]
     vectors: dict[str, np.ndarray]    # field -> (n, dim) unit vectors
+    agreement: np.ndarray             # title-summary agreement per row (indexer.agreement)
 
     def close(self) -> None:
         self.store.close()
@@ -43,8 +44,9 @@ def open_index(data_dir: Path) -> LoadedIndex:
         ann = FaissANN.load(gen.index)
         ids = np.load(gen.ids)
         vectors = {f: np.load(gen.vectors(f)) for f in manifest.fields}
+        agreement = np.load(gen.agreement)
     except (OSError, ValueError, RuntimeError, TypeError) as exc:
         raise IndexMissingError(
             f"index generation {gen.name} in {data_dir} is unreadable ({exc}); rebuild with `papersearch index`"
         ) from exc
-    return LoadedIndex(gen, manifest, PaperStore(gen.store), ann, ids, vectors)
+    return LoadedIndex(gen, manifest, PaperStore(gen.store), ann, ids, vectors, agreement)

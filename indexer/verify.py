@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.agreement import suspect_mask
 from indexer.corpus import load_corpus
 from indexer.manifest import corpus_hash
 from indexer.reader import IndexMissingError, open_index
@@ -38,6 +39,7 @@ def verify(data_dir: Path, corpus: list[Path] | Path | None = None) -> VerifyRep
             "manifest": m.count, "store": len(rows), "faiss": idx.ann.count, "ids.npy": len(idx.ids),
             **{f"{f}.npy": len(v) for f, v in idx.vectors.items()},
         }
+        counts["agreement.npy"] = len(idx.agreement)
         if len(set(counts.values())) != 1:
             problems.append(f"counts disagree: {counts}")
         if not np.array_equal(np.sort(idx.ids), store_ids):
@@ -57,7 +59,8 @@ def verify(data_dir: Path, corpus: list[Path] | Path | None = None) -> VerifyRep
             problems.append("the store's content differs from the manifest's corpus hash")
         if len(idx.ids) and not problems:
             sample = np.linspace(0, len(idx.ids) - 1, num=min(50, len(idx.ids))).astype(int)
-            want = combine({f: v[sample] for f, v in idx.vectors.items()}, m.weights)
+            want = combine({f: v[sample] for f, v in idx.vectors.items()}, m.weights,
+                           suspect_mask(idx.agreement)[sample])
             got = np.stack([idx.ann.reconstruct(int(idx.ids[i])) for i in sample])
             if not np.allclose(want, got, atol=1e-4):
                 problems.append("FAISS vectors do not match the saved per-field embeddings")

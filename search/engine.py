@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.agreement import SUSPECT_BELOW, suspect_mask
 from indexer.ids import normalize_arxiv_id
 from indexer.passages import summary_text
 from indexer.reader import LoadedIndex, open_index
@@ -58,19 +59,18 @@ class SearchEngine:
         self.rebuild_lexical()
         self.title_vecs = idx.vectors["title"]
         self.summary_vecs = idx.vectors["summary"]
-        self.agreement = np.einsum("ij,ij->i", self.title_vecs, self.summary_vecs)
-        self.suspect = self.agreement < idx.manifest.extra.get("suspect_threshold", -1.0)
+        self.agreement = idx.agreement
+        self.suspect = suspect_mask(self.agreement, idx.manifest.extra.get("suspect_threshold", SUSPECT_BELOW))
         self._summaries = [summary_text(p) for p in self.papers]
 
     @classmethod
     def open(cls, settings: Settings, embedder=None) -> "SearchEngine":
         idx = open_index(Path(settings.data_dir))
         if embedder is None:
-            from models.embedder import load_embedder
+            from indexer.build import embedder_for
 
             idx.manifest.check_model(settings.model)
-            embedder = load_embedder(settings.model, settings.model_cache,
-                                     max_seq_length=settings.max_seq_length, threads=settings.threads)
+            embedder = embedder_for(settings)
         return cls(idx, embedder)
 
     def rebuild_lexical(self) -> None:
@@ -86,7 +86,7 @@ class SearchEngine:
         """Re-weight title vs summary in the in-memory FAISS index (experiments; the saved index is untouched)."""
         from indexer.vectors import combine
 
-        self.idx.ann.index_vectors(self.rids, combine(self.idx.vectors, weights))
+        self.idx.ann.index_vectors(self.rids, combine(self.idx.vectors, weights, self.suspect))
         self.idx.manifest.weights = dict(weights)
 
     @property
@@ -186,8 +186,8 @@ class SearchEngine:
 
     # ---- helpers -------------------------------------------------------------------------
     def _paper_vectors(self, positions: list[int]) -> np.ndarray:
-        w = self.idx.manifest.weights
-        return w["title"] * self.title_vecs[positions] + w["summary"] * self.summary_vecs[positions]
+        """The paper's own index vectors (title-only for a suspect summary), straight from FAISS."""
+        return np.stack([self.idx.ann.reconstruct(int(self.rids[p])) for p in positions])
 
     def _require(self, arxiv_id: str) -> int:
         aid = normalize_arxiv_id(arxiv_id) or arxiv_id.strip()

@@ -24,7 +24,8 @@ class SearchResult(BaseModel):
     arxiv_url: str
     thumbnail_url: str | None
     summary_suspect: bool = Field(description="the Korean summary seems to describe a different paper than the title")
-    agreement: float = Field(description="cosine between title and summary embeddings")
+    agreement: float = Field(description="title-summary agreement in [0, 1] from the embeddings (indexer.agreement); "
+                                         "summary_suspect when below the index's threshold")
 
 
 class SearchResponse(BaseModel):

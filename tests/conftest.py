@@ -35,11 +35,10 @@ SLICE_DAYS = ["2023/11/20.md", "2024/04/05.md", "2024/09/02.md"]
 @pytest.fixture(scope="session")
 def embedder():
     """The real default model, loaded once per test session."""
+    from indexer.build import embedder_for
     from indexer.settings import Settings
-    from models.embedder import load_embedder
 
-    s = Settings()
-    return load_embedder(s.model, s.model_cache, max_seq_length=s.max_seq_length)
+    return embedder_for(Settings())
 
 
 SEARCH_DAYS = ["2023/11/20.md", "2024/04/05.md", "2024/06/03.md", "2024/09/02.md", "2025/01/02.md"]

@@ -101,3 +101,37 @@ def test_results_carry_every_field_and_highlight(engine):
     assert r.arxiv_url == f"https://arxiv.org/abs/{r.arxiv_id}" and r.title and r.dates
     assert "<mark>" in r.snippet
     assert isinstance(r.summary_suspect, bool) and -1 <= r.agreement <= 1
+
+
+@pytest.fixture(scope="module")
+def swapped_engine(tmp_path_factory, corpus_dir, embedder):
+    """A real slice where two papers carry each other's summary, as ~3% do in the corpus."""
+    from indexer.build import build_index
+    from indexer.settings import Settings
+    from search.engine import SearchEngine
+    from tests.conftest import copy_days
+
+    root = tmp_path_factory.mktemp("swapped")
+    corpus = copy_days(corpus_dir, root / "corpus", ["2024/04/05.md", "2024/09/02.md"])
+    day = corpus / "2024/04/05.md"
+    head, *sections = day.read_text(encoding="utf-8").split("\n### ")
+    split = [s.split("\n- ", 1) for s in sections]
+    a, b = 0, 4  # ReFT and another paper of the day
+    split[a][1], split[b][1] = split[b][1], split[a][1]
+    day.write_text("\n### ".join([head, *("\n- ".join(p) for p in split)]), encoding="utf-8")
+    titles = [s.split("](", 1)[0].lstrip("[") for s in sections]
+    s = Settings(corpus=corpus, data_dir=root / "data")
+    build_index(s, progress=False, embedder_factory=lambda _: embedder)
+    e = SearchEngine.open(s, embedder=embedder)
+    yield e, titles[a], titles[b]
+    e.close()
+
+
+def test_swapped_summaries_are_flagged_and_still_found_by_title(swapped_engine):
+    e, title_a, title_b = swapped_engine
+    by_title = {p.title: i for i, p in enumerate(e.papers)}
+    for t in (title_a, title_b):
+        assert e.suspect[by_title[t]], t
+        top = e.search(t, k=3).results
+        assert top[0].title == t and top[0].summary_suspect
+    assert e.suspect.sum() <= 4  # the others are not dragged along
