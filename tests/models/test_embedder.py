@@ -124,7 +124,7 @@ class FakeST:
 
     def encode(self, texts, **kwargs):
         self.seen, self.kwargs = list(texts), kwargs
-        return np.ones((len(texts), 8), dtype=np.float64) / np.sqrt(8)
+        return np.ones((len(texts), 8), dtype=np.float64) * 3.0  # not unit: the wrapper must normalise
 
 
 def test_load_sets_threads_and_clamps_length(monkeypatch, tmp_path):
@@ -144,7 +144,8 @@ def test_encode_adds_prefix_and_returns_float32():
     fake = FakeST()
     e = Embedder(fake, "x", "q> ", "p> ", weights_sha256="abc")
     out = e.encode_queries(["a", "b"])
-    assert fake.seen == ["q> a", "q> b"] and fake.kwargs["normalize_embeddings"] is True
+    assert fake.seen == ["q> a", "q> b"]
+    assert np.allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-6)  # normalised here, in float32
     assert fake.kwargs["prompt"] == ""                   # never let a default prompt sneak in
     assert out.dtype == np.float32 and out.shape == (2, 8)
     e.encode_passages(["c"])
