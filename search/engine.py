@@ -62,6 +62,8 @@ class SearchEngine:
         self.agreement = idx.agreement
         self.suspect = suspect_mask(self.agreement, idx.manifest.extra.get("suspect_threshold", SUSPECT_BELOW))
         self._summaries = [summary_text(p) for p in self.papers]
+        self.encode_query("warm up")  # first-request latency: load kernels and Kiwi now, not under load
+        tokens("warm up")
 
     @classmethod
     def open(cls, settings: Settings, embedder=None) -> "SearchEngine":

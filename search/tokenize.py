@@ -26,15 +26,21 @@ _EN_STOP = frozenset(
 )
 _SPLIT_FOREIGN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 
-_local = threading.local()
+_lock = threading.Lock()
+_shared: Kiwi | None = None
 
 
 def _kiwi() -> Kiwi:
-    # Kiwi objects are not safe to share across threads; one per thread is cheap after the first load
-    k = getattr(_local, "kiwi", None)
-    if k is None:
-        k = _local.kiwi = Kiwi()
-    return k
+    """One Kiwi per process, used under `_lock`.
+
+    A Kiwi per thread cost 0.7 s and ~100 MB for every new server worker thread:
+    32 concurrent first requests stalled for tens of seconds. A query tokenises in
+    well under a millisecond, so serialising it costs nothing measurable.
+    """
+    global _shared
+    if _shared is None:
+        _shared = Kiwi()
+    return _shared
 
 
 def _emit(form: str, tag: str, out: list[str]) -> None:
@@ -51,7 +57,9 @@ def _emit(form: str, tag: str, out: list[str]) -> None:
 def tokens(text: str) -> list[str]:
     """Content tokens of one text (Korean, English or mixed)."""
     out: list[str] = []
-    for t in _kiwi().tokenize(text):
+    with _lock:
+        toks = _kiwi().tokenize(text)
+    for t in toks:
         if t.tag in _KEEP:
             _emit(t.form, t.tag, out)
     return out
@@ -60,7 +68,9 @@ def tokens(text: str) -> list[str]:
 def tokens_many(texts: list[str]) -> list[list[str]]:
     """Batch form: Kiwi tokenises a list faster than one call per text."""
     result = []
-    for toks in _kiwi().tokenize(texts):
+    with _lock:
+        batches = list(_kiwi().tokenize(texts))
+    for toks in batches:
         out: list[str] = []
         for t in toks:
             if t.tag in _KEEP:
