@@ -60,10 +60,10 @@ def index(
         ("sections skipped", ing.sections_skipped), ("parser warnings", len(ing.warnings)),
         ("model", r.model.get("name")), ("generation", r.generation), ("seconds", r.seconds),
     ])
-    for w in ing.warnings[:10]:
+    for w in ing.warnings[:3]:
         console.print(f"[yellow]warning[/yellow] {w}", highlight=False)
-    if len(ing.warnings) > 10:
-        console.print(f"... and {len(ing.warnings) - 10} more warnings (see --json)")
+    if len(ing.warnings) > 3:
+        console.print(f"... and {len(ing.warnings) - 3} more parser warnings (all of them: --json)")
 
 
 @app.command()

@@ -12,8 +12,8 @@ from rich.table import Table
 
 from indexer.settings import Settings
 
-console = Console(stderr=False)
-err = Console(stderr=True)
+console = Console(stderr=False, emoji=False)
+err = Console(stderr=True, emoji=False)
 
 
 class UserError(Exception):

@@ -104,6 +104,9 @@ class Embedder:
 
 def _load_sentence_transformer(path_or_name: str):
     from sentence_transformers import SentenceTransformer  # heavy import, only when loading
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # a per-load "Loading weights" bar is noise in CLI and server logs
 
     return SentenceTransformer(path_or_name, device="cpu", local_files_only=True)
 

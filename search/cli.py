@@ -99,6 +99,8 @@ def register(app: typer.Typer) -> None:
                 raise UserError("give a query or --queries-file (not both)")
             f = Filters(_date(date_from, "--date-from"), _date(date_to, "--date-to"), min_votes, author)
             items = _read_jsonl(queries_file, "query") if queries_file else None
+            if query is not None:
+                SearchEngine.check(query, k)  # fail fast, before loading the model
             engine = SearchEngine.open(make_settings(data_dir=data_dir))
             run = lambda q: engine.search(q, k=k, filters=f, mode=mode, method=method)  # noqa: E731
             if items is not None:

@@ -136,7 +136,7 @@ class SearchEngine:
         mode: RankMode = RankMode.relevance,
         method: str = "hybrid",
     ) -> SearchResponse:
-        query, notices = self._check(query, k)
+        query, notices = self.check(query, k)
         mask = self.columns.mask(filters)
         aid = normalize_arxiv_id(query)
         if aid is not None:
@@ -162,7 +162,7 @@ class SearchEngine:
         negative = negative or []
         if not positive:
             raise QueryError("give at least one positive arXiv id")
-        self._check("x", k)
+        self.check("x", k)
         ids = [self._require(a) for a in [*positive, *negative]]
         pos_idx, neg_idx = ids[: len(positive)], ids[len(positive):]
         vec = self._paper_vectors(pos_idx).mean(axis=0)
@@ -198,7 +198,7 @@ class SearchEngine:
         return self.pos_of[aid]
 
     @staticmethod
-    def _check(query: str, k: int) -> tuple[str, list[str]]:
+    def check(query: str, k: int) -> tuple[str, list[str]]:
         if not isinstance(k, int) or not 1 <= k <= MAX_K:
             raise QueryError(f"k must be between 1 and {MAX_K}, got {k}")
         q = " ".join((query or "").split())
