@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.routers import meta, papers, search, web
+from api.routers import clusters, meta, papers, search, web
 from api.state import EngineHolder
 from indexer.settings import Settings, get_settings
 
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None, embedder=None) -> FastAPI:
     )
     app.state.holder = holder
     errors.install(app)
-    for r in (search.router, papers.router, meta.router, web.router):
+    for r in (search.router, papers.router, clusters.router, meta.router, web.router):
         app.include_router(r)
     web.mount_static(app)
     return app

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -19,6 +20,7 @@ from tqdm import tqdm
 
 from indexer.agreement import SUSPECT_BELOW, agreement_scores, suspect_mask
 from indexer.ann import FaissANN
+from indexer.clusters import CLUSTERS_VERSION, Clustering, cluster_papers
 from indexer.corpus import load_corpus
 from indexer.layout import DataDir, Generation
 from indexer.manifest import Manifest, corpus_hash
@@ -171,6 +173,8 @@ def _fill_generation(
     ann = FaissANN(dim)
     ann.index_vectors(ids, combine(per_field, weights, suspect_mask(agreement)))
     ann.save(gen.index)
+    _cluster(gen, prev, settings, rows, combine(per_field, weights, suspect_mask(agreement)),
+             reuse=not todo and not pruned and not rebuild, progress=progress)
 
     Manifest(
         model=model_fp,
@@ -207,6 +211,29 @@ def _embed(embedder, todo: list[tuple[int, Paper]], batch_size: int, progress: b
                 out.setdefault(rid, {})[f] = v
             bar.update(len(part))
     return out
+
+
+def _cluster(gen: Generation, prev: Generation | None, settings: Settings, rows: list[tuple[int, Paper]],
+             vectors: np.ndarray, reuse: bool, progress: bool) -> None:
+    """Topic clusters + 2-D map; carried over unchanged when no paper changed (UMAP takes ~30 s)."""
+    params = {"k": settings.clusters, "method": settings.cluster_method, "map": settings.map_method,
+              "version": CLUSTERS_VERSION}
+    if reuse and prev is not None and (prev.path / "clusters.json").exists():
+        old = Clustering.load(prev.path)
+        if old is not None and old.params == params and len(old.assignments) == len(rows):
+            old.save(gen.path)
+            return
+    if progress:
+        print(f"clustering {len(rows)} papers ({settings.cluster_method}, map: {settings.map_method}) ...",
+              file=sys.stderr)
+    with PaperStore(gen.store) as store:
+        lex = store.lexical_tokens()
+    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    c = cluster_papers(unit, [p for _, p in rows], [lex.get(r, ([], []))[0] for r, _ in rows],
+                       [lex.get(r, ([], []))[1] for r, _ in rows], k=settings.clusters or None,
+                       method=settings.cluster_method, map_method=settings.map_method)
+    c.params = params
+    c.save(gen.path)
 
 
 def _refresh_lexical(store: PaperStore, rows: list[tuple[int, Paper]], progress: bool) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.ann import FaissANN
+from indexer.clusters import Clustering
 from indexer.layout import DataDir, Generation
 from indexer.manifest import Manifest
 from indexer.store import PaperStore
@@ -25,6 +26,7 @@ class LoadedIndex:
     ids: np.ndarray                   # row ids, aligned with every vectors[field]
     vectors: dict[str, np.ndarray]    # field -> (n, dim) unit vectors
     agreement: np.ndarray             # title-summary agreement per row (indexer.agreement)
+    clustering: Clustering | None = None   # topic clusters and 2-D map (indexer.clusters)
 
     def close(self) -> None:
         self.store.close()
@@ -45,8 +47,9 @@ def open_index(data_dir: Path) -> LoadedIndex:
         ids = np.load(gen.ids)
         vectors = {f: np.load(gen.vectors(f)) for f in manifest.fields}
         agreement = np.load(gen.agreement)
+        clustering = Clustering.load(gen.path)
     except (OSError, ValueError, RuntimeError, TypeError) as exc:
         raise IndexMissingError(
             f"index generation {gen.name} in {data_dir} is unreadable ({exc}); rebuild with `papersearch index`"
         ) from exc
-    return LoadedIndex(gen, manifest, PaperStore(gen.store), ann, ids, vectors, agreement)
+    return LoadedIndex(gen, manifest, PaperStore(gen.store), ann, ids, vectors, agreement, clustering)

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         description="Weight of the English-title vector in the index vector (the Korean summary gets the rest).",
     )
 
+    # topic clusters (computed at build time, stored with the index)
+    clusters: int = Field(default=0, ge=0, le=1000, description="k-means clusters; 0 = about sqrt(papers / 2)")
+    cluster_method: str = Field(default="kmeans", pattern="^(kmeans|hdbscan)$")
+    map_method: str = Field(default="auto", pattern="^(auto|umap|pca)$",
+                            description="2-D map: UMAP when installed, PCA otherwise")
+
     # serving
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

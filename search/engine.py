@@ -55,7 +55,8 @@ class SearchEngine:
         # row id -> position, as a dense lookup array (row ids are small positive ints)
         self._pos_of_rid = np.full(int(self.rids.max(initial=0)) + 1, -1, dtype=np.int64)
         self._pos_of_rid[self.rids] = np.arange(len(self.rids))
-        self.columns = FilterColumns(self.papers)
+        self.clustering = idx.clustering
+        self.columns = FilterColumns(self.papers, self.clustering.assignments if self.clustering else None)
         self.rebuild_lexical()
         self.title_vecs = idx.vectors["title"]
         self.summary_vecs = idx.vectors["summary"]
@@ -147,10 +148,17 @@ class SearchEngine:
         r = self.rank(query, mask, method)
         if method != "dense" and not any(np.isfinite(r.scores) & (r.scores > 0)) and method == "lexical":
             notices.append("no query term occurs in the corpus")
-        pos, scores = top(r.scores, max(k, POOL) if mode != RankMode.relevance else k)
+        pos, scores = top(r.scores, max(k, POOL))
+        facets = self._facets(pos)
         pos, scores = rerank(pos, scores, mode, self.columns, k)
-        return SearchResponse(query=query, mode=mode, total=total, notices=notices,
+        return SearchResponse(query=query, mode=mode, total=total, notices=notices, facets=facets,
                               results=[self._result(int(p), float(s), r.terms) for p, s in zip(pos, scores)])
+
+    def _facets(self, pos: np.ndarray) -> dict[str, int]:
+        if self.columns.clusters is None or len(pos) == 0:
+            return {}
+        ids, counts = np.unique(self.columns.clusters[pos], return_counts=True)
+        return {str(int(i)): int(c) for i, c in sorted(zip(ids, counts), key=lambda t: -t[1]) if i >= 0}
 
     def similar(self, arxiv_id: str, k: int = 10, filters: Filters = Filters()) -> SearchResponse:
         return self.more_like([arxiv_id], [], k=k, filters=filters)
@@ -178,6 +186,14 @@ class SearchEngine:
         terms = tokens(" ".join(self.papers[i].title for i in pos_idx))
         return SearchResponse(query=" ".join(seeds), total=int(mask.sum()), similar_to=seeds,
                               results=[self._result(int(p), float(v), terms) for p, v in zip(pos, s)])
+
+    def cluster_papers(self, cluster_id: int, k: int = 50) -> tuple[int, list[SearchResult]]:
+        """Members of a topic cluster, most voted first (then most recent)."""
+        if self.columns.clusters is None:
+            return 0, []
+        members = np.nonzero(self.columns.clusters == cluster_id)[0]
+        order = sorted(members.tolist(), key=lambda i: (-(self.papers[i].votes or 0), self.papers[i].last_seen or ""))
+        return len(members), [self._result(i, float(self.papers[i].votes or 0), []) for i in order[:k]]
 
     def paper(self, arxiv_id: str):
         return self.papers[self._require(arxiv_id)]
@@ -216,5 +232,6 @@ class SearchEngine:
             arxiv_id=p.arxiv_id, title=p.title, authors=p.authors, votes=p.votes, dates=p.dates,
             score=round(score, 5), snippet=make_snippet(self._summaries[i], terms), arxiv_url=p.arxiv_url,
             thumbnail_url=p.thumbnail_url, summary_suspect=bool(self.suspect[i]),
+            cluster=int(self.columns.clusters[i]) if self.columns.clusters is not None else None,
             agreement=round(float(self.agreement[i]), 4),
         )

@@ -23,6 +23,7 @@ class Filters:
     date_to: date | None = None        # ... and on or before this day
     min_votes: int | None = None
     author: str | None = None          # case-insensitive substring of any author
+    cluster: int | None = None         # topic cluster id (indexer.clusters)
 
     def __post_init__(self) -> None:
         if self.date_from and self.date_to and self.date_from > self.date_to:
@@ -32,13 +33,14 @@ class Filters:
 
     @property
     def active(self) -> bool:
-        return any(v not in (None, "") for v in (self.date_from, self.date_to, self.min_votes, self.author))
+        return any(v not in (None, "") for v in (self.date_from, self.date_to, self.min_votes, self.author, self.cluster))
 
 
 class FilterColumns:
     """Per-row metadata arrays, built once per loaded index."""
 
-    def __init__(self, papers: list[Paper]):
+    def __init__(self, papers: list[Paper], clusters: np.ndarray | None = None):
+        self.clusters = clusters
         self.dates = [sorted(p.dates) for p in papers]
         self.votes = np.array([p.votes if p.votes is not None else -1 for p in papers], dtype=np.int64)
         self.authors = ["\n".join(p.authors).lower() for p in papers]
@@ -64,4 +66,8 @@ class FilterColumns:
         if f.author:
             needle = f.author.strip().lower()
             m &= np.array([needle in a for a in self.authors], dtype=bool)
+        if f.cluster is not None:
+            if self.clusters is None:
+                raise FilterError("this index has no topic clusters; rebuild it with `papersearch index`")
+            m &= self.clusters == f.cluster
         return m

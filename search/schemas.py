@@ -24,6 +24,7 @@ class SearchResult(BaseModel):
     arxiv_url: str
     thumbnail_url: str | None
     summary_suspect: bool = Field(description="the Korean summary seems to describe a different paper than the title")
+    cluster: int | None = Field(default=None, description="topic cluster id (see /api/clusters)")
     agreement: float = Field(description="title-summary agreement in [0, 1] from the embeddings (indexer.agreement); "
                                          "summary_suspect when below the index's threshold")
 
@@ -35,3 +36,5 @@ class SearchResponse(BaseModel):
     results: list[SearchResult]
     notices: list[str] = Field(default_factory=list)
     similar_to: list[str] = Field(default_factory=list, description="set when the query was an arXiv id or URL")
+    facets: dict[str, int] = Field(default_factory=dict,
+                                   description="topic cluster id -> papers among the 100 most relevant candidates")

@@ -26,5 +26,6 @@ def search(
     min_votes: Annotated[int | None, Query(ge=0, le=1_000_000)] = None,
     author: Annotated[str | None, Query(max_length=200)] = None,
     mode: RankMode = RankMode.relevance,
+    cluster: Annotated[int | None, Query(ge=-1, le=100_000, description="topic cluster id (/api/clusters)")] = None,
 ) -> SearchResponse:
-    return e.search(q, k=k, filters=Filters(date_from, date_to, min_votes, author), mode=mode)
+    return e.search(q, k=k, filters=Filters(date_from, date_to, min_votes, author, cluster), mode=mode)

@@ -12,7 +12,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -64,7 +64,7 @@ def home(request: Request, e: Annotated[SearchEngine, Depends(engine)]):
     p = request.query_params
     q = (p.get("q") or "").strip()
     problems: list[str] = []
-    form = {key: p.get(key, "") for key in ("q", "date_from", "date_to", "min_votes", "author", "mode", "k")}
+    form = {key: p.get(key, "") for key in ("q", "date_from", "date_to", "min_votes", "author", "mode", "k", "cluster")}
     mode = p.get("mode") or "relevance"
     if mode not in RankMode.__members__:
         problems.append(f"mode: expected one of {', '.join(RankMode.__members__)}")
@@ -73,7 +73,8 @@ def home(request: Request, e: Annotated[SearchEngine, Depends(engine)]):
     filters = None
     try:
         filters = Filters(_date(p.get("date_from"), "date_from", problems), _date(p.get("date_to"), "date_to", problems),
-                          _int(p.get("min_votes"), "min_votes", problems, 0, 1_000_000), p.get("author") or None)
+                          _int(p.get("min_votes"), "min_votes", problems, 0, 1_000_000), p.get("author") or None,
+                          _int(p.get("cluster"), "cluster", problems, -1, 100_000))
     except FilterError as exc:
         problems.append(str(exc))
     resp = None
@@ -84,8 +85,41 @@ def home(request: Request, e: Annotated[SearchEngine, Depends(engine)]):
             problems.append(str(exc))
     return templates.TemplateResponse(request, "search.html", {
         "form": form, "mode": mode, "modes": list(RankMode.__members__), "resp": resp, "problems": problems,
-        "papers": e.size, "k": k,
+        "papers": e.size, "k": k, "cluster_labels": _labels(e),
+        "facet_url": lambda cid: "/?" + urlencode({**{k: v for k, v in form.items() if v}, "cluster": cid}),
     })
+
+
+def _labels(e: SearchEngine) -> dict[str, str]:
+    return {str(c.id): c.label for c in e.clustering.clusters} if e.clustering else {}
+
+
+@router.get("/topics", response_class=HTMLResponse)
+def topics(request: Request, e: Annotated[SearchEngine, Depends(engine)]):
+    return templates.TemplateResponse(request, "topics.html", {"c": e.clustering, "papers": e.papers,
+                                                               "pos_of": e.pos_of})
+
+
+@router.get("/topics/map.png")
+def topics_map(e: Annotated[SearchEngine, Depends(engine)]):
+    from indexer.plots import map_png
+
+    if e.clustering is None:
+        return Response(status_code=404)
+    png = getattr(e, "_map_png", None)
+    if png is None:  # rendered once per loaded index
+        png = e._map_png = map_png(e.clustering)
+    return Response(png, media_type="image/png")
+
+
+@router.get("/topics/{cluster_id}", response_class=HTMLResponse)
+def topic(request: Request, cluster_id: int, e: Annotated[SearchEngine, Depends(engine)]):
+    info = next((c for c in e.clustering.clusters if c.id == cluster_id), None) if e.clustering else None
+    if info is None:
+        return templates.TemplateResponse(request, "notfound.html", {"message": f"no topic {cluster_id}"},
+                                          status_code=404)
+    total, results = e.cluster_papers(cluster_id, 100)
+    return templates.TemplateResponse(request, "topic.html", {"cl": info, "total": total, "results": results})
 
 
 @router.get("/paper/{arxiv_id:path}", response_class=HTMLResponse)

@@ -92,3 +92,33 @@ def test_web_pages(client):
     r = client.get("/paper/2404.03592")
     assert r.status_code == 200 and "ReFT" in r.text and 'id="neighbours"' in r.text
     assert client.get("/paper/1999.99999").status_code == 404
+
+
+def test_clusters_endpoint_filter_and_facets(client):
+    body = client.get("/api/clusters").json()
+    assert body["method"] == "kmeans" and body["clusters"]
+    sizes = {c["id"]: c["size"] for c in body["clusters"]}
+    assert sum(sizes.values()) == client.get("/healthz").json()["papers"]
+    first = body["clusters"][0]
+    assert first["label"] and first["terms_en"] and first["central"] and sum(first["monthly"].values()) == first["size"]
+    r = client.get("/api/search", params={"q": "model", "k": 100, "cluster": first["id"]}).json()
+    assert len(r["results"]) == r["total"] == first["size"]
+    assert all(x["cluster"] == first["id"] for x in r["results"])
+    facets = client.get("/api/search", params={"q": "video generation"}).json()["facets"]
+    assert facets and all(str(k) in map(str, sizes) for k in facets)
+    one = client.get(f"/api/clusters/{first['id']}", params={"k": 5}).json()
+    assert one["total"] == first["size"] and len(one["results"]) == min(5, first["size"])
+    assert client.get("/api/clusters/99999").status_code == 404
+
+
+def test_topics_pages(client):
+    r = client.get("/topics")
+    assert r.status_code == 200 and 'src="/topics/map.png"' in r.text
+    png = client.get("/topics/map.png")
+    assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    cid = client.get("/api/clusters").json()["clusters"][0]["id"]
+    page = client.get(f"/topics/{cid}")
+    assert page.status_code == 200 and 'class="card"' in page.text
+    assert client.get("/topics/99999").status_code == 404
+    r = client.get("/", params={"q": "video generation"})
+    assert 'class="facet"' in r.text
