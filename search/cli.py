@@ -85,6 +85,7 @@ def register(app: typer.Typer) -> None:
         date_to: Annotated[Optional[str], typer.Option(help="YYYY-MM-DD")] = None,
         min_votes: Annotated[Optional[int], typer.Option(help="minimum votes")] = None,
         author: Annotated[Optional[str], typer.Option(help="author name substring")] = None,
+        cluster: Annotated[Optional[int], typer.Option(help="topic cluster id (see /api/clusters)")] = None,
         mode: Annotated[RankMode, typer.Option(help="rank mode")] = RankMode.relevance,
         method: Annotated[str, typer.Option(help="hybrid | dense | lexical")] = "hybrid",
         queries_file: Annotated[Optional[Path], typer.Option(help='JSONL of {"id":..,"query":..}; prints JSONL')] = None,
@@ -97,7 +98,7 @@ def register(app: typer.Typer) -> None:
                 raise UserError(f"--method must be hybrid, dense or lexical, got {method!r}")
             if (query is None) == (queries_file is None):
                 raise UserError("give a query or --queries-file (not both)")
-            f = Filters(_date(date_from, "--date-from"), _date(date_to, "--date-to"), min_votes, author)
+            f = Filters(_date(date_from, "--date-from"), _date(date_to, "--date-to"), min_votes, author, cluster)
             items = _read_jsonl(queries_file, "query") if queries_file else None
             if query is not None:
                 SearchEngine.check(query, k)  # fail fast, before loading the model
