@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from indexer.agreement import SUSPECT_BELOW, agreement_scores, suspect_mask
 from indexer.ann import FaissANN
-from indexer.clusters import CLUSTERS_VERSION, Clustering, cluster_papers
+from indexer.clusters import CLUSTERS_VERSION, Clustering, cluster_papers, extend
 from indexer.corpus import load_corpus
 from indexer.layout import DataDir, Generation
 from indexer.manifest import Manifest, corpus_hash
@@ -173,8 +173,7 @@ def _fill_generation(
     ann = FaissANN(dim)
     ann.index_vectors(ids, combine(per_field, weights, suspect_mask(agreement)))
     ann.save(gen.index)
-    _cluster(gen, prev, settings, rows, combine(per_field, weights, suspect_mask(agreement)),
-             reuse=not todo and not pruned and not rebuild, progress=progress)
+    _cluster(gen, prev, settings, rows, combine(per_field, weights, suspect_mask(agreement)), rebuild, progress)
 
     Manifest(
         model=model_fp,
@@ -214,26 +213,43 @@ def _embed(embedder, todo: list[tuple[int, Paper]], batch_size: int, progress: b
 
 
 def _cluster(gen: Generation, prev: Generation | None, settings: Settings, rows: list[tuple[int, Paper]],
-             vectors: np.ndarray, reuse: bool, progress: bool) -> None:
-    """Topic clusters + 2-D map; carried over unchanged when no paper changed (UMAP takes ~30 s)."""
+             vectors: np.ndarray, rebuild: bool, progress: bool) -> None:
+    """Topic clusters + 2-D map.
+
+    New papers join the existing clusters (`indexer.clusters.extend`: stable topic ids,
+    ~1 s) unless the settings changed, `--rebuild` was given, or more than a tenth of
+    the papers are new, when everything is re-clustered (k-means + UMAP, ~35 s).
+    """
     params = {"k": settings.clusters, "method": settings.cluster_method, "map": settings.map_method,
               "version": CLUSTERS_VERSION}
-    if reuse and prev is not None and (prev.path / "clusters.json").exists():
-        old = Clustering.load(prev.path)
-        if old is not None and old.params == params and len(old.assignments) == len(rows):
-            old.save(gen.path)
+    rids = np.array([r for r, _ in rows], dtype=np.int64)
+    old = Clustering.load(prev.path) if prev is not None and not rebuild else None
+    if old is not None and old.params == params:
+        prev_rids = np.load(prev.ids)
+        if np.array_equal(prev_rids, rids):
+            old.save(gen.path)  # nothing new: carry over as is
+            return
+        if np.isin(rids, prev_rids, invert=True).sum() <= 0.1 * len(rids) and len(old.clusters):
+            with PaperStore(gen.store) as store:
+                lex = store.lexical_tokens()
+            extend(old, prev_rids, rids, _unit_rows(vectors), [p for _, p in rows],
+                   [lex.get(r, ([], []))[0] for r in rids.tolist()],
+                   [lex.get(r, ([], []))[1] for r in rids.tolist()]).save(gen.path)
             return
     if progress:
         print(f"clustering {len(rows)} papers ({settings.cluster_method}, map: {settings.map_method}) ...",
               file=sys.stderr)
     with PaperStore(gen.store) as store:
         lex = store.lexical_tokens()
-    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    c = cluster_papers(unit, [p for _, p in rows], [lex.get(r, ([], []))[0] for r, _ in rows],
+    c = cluster_papers(_unit_rows(vectors), [p for _, p in rows], [lex.get(r, ([], []))[0] for r, _ in rows],
                        [lex.get(r, ([], []))[1] for r, _ in rows], k=settings.clusters or None,
                        method=settings.cluster_method, map_method=settings.map_method)
     c.params = params
     c.save(gen.path)
+
+
+def _unit_rows(v: np.ndarray) -> np.ndarray:
+    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
 
 
 def _refresh_lexical(store: PaperStore, rows: list[tuple[int, Paper]], progress: bool) -> None:

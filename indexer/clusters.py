@@ -149,6 +149,16 @@ def cluster_papers(
         ids = list(range(len(centroids)))
     else:
         raise ValueError(f"unknown clustering method {method!r}; use kmeans or hdbscan")
+    clusters = _describe(assign, ids, centroids, papers, title_tokens, summary_tokens, vectors)
+    coords, used = map_2d(vectors, map_method)
+    return Clustering(method, assign, clusters, coords, used)
+
+
+def _describe(
+    assign: np.ndarray, ids: list[int], centroids: np.ndarray, papers: list[Paper],
+    title_tokens: list[list[str]], summary_tokens: list[list[str]], vectors: np.ndarray,
+) -> list[Cluster]:
+    """Labels, central papers and monthly counts of every non-empty cluster, largest first."""
     ko = ctfidf_terms(summary_tokens, assign)
     en = ctfidf_terms(title_tokens, assign)
     clusters = []
@@ -161,5 +171,37 @@ def cluster_papers(
         months = Counter((papers[i].first_seen or "")[:7] for i in members)
         clusters.append(Cluster(int(c), len(members), ko.get(c, []), [t for t in en.get(c, []) if t.isascii()],
                                 central, dict(sorted(months.items()))))
-    coords, used = map_2d(vectors, map_method)
-    return Clustering(method, assign, sorted(clusters, key=lambda c: -c.size), coords, used)
+    return sorted(clusters, key=lambda c: -c.size)
+
+
+def extend(
+    prev: Clustering, prev_rids: np.ndarray, rids: np.ndarray, vectors: np.ndarray, papers: list[Paper],
+    title_tokens: list[list[str]], summary_tokens: list[list[str]],
+) -> Clustering:
+    """Add new papers to existing clusters without re-clustering.
+
+    A new day's papers join their nearest centroid and sit on the map at the mean
+    position of their 5 nearest known papers, so topic ids and the map stay stable
+    from day to day and an incremental build stays fast (UMAP alone takes ~30 s).
+    """
+    where = {int(r): i for i, r in enumerate(prev_rids)}
+    known = np.array([int(r) in where for r in rids], dtype=bool)
+    assign = np.full(len(rids), NOISE, dtype=np.int64)
+    coords = np.zeros((len(rids), 2), dtype=np.float32)
+    old_rows = np.array([where[int(r)] for r in rids[known]], dtype=np.int64)
+    assign[known] = prev.assignments[old_rows]
+    coords[known] = prev.map2d[old_rows]
+    ids = [c.id for c in prev.clusters if np.any(assign == c.id)]
+    centroids = np.stack([_unit(vectors[assign == c].mean(axis=0)) for c in ids])
+    new = np.nonzero(~known)[0]
+    if len(new):
+        assign[new] = np.array(ids)[np.argmax(vectors[new] @ centroids.T, axis=1)]
+        sims = vectors[new] @ vectors[known].T
+        nearest = np.argsort(-sims, axis=1)[:, :5]
+        coords[new] = coords[np.nonzero(known)[0]][nearest].mean(axis=1)
+    clusters = _describe(assign, ids, centroids, papers, title_tokens, summary_tokens, vectors)
+    return Clustering(prev.method, assign, clusters, coords, prev.map_method, dict(prev.params))
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / max(float(np.linalg.norm(v)), 1e-12)

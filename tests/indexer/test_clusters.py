@@ -51,3 +51,21 @@ def test_default_k_and_umap_map():
     x, _ = blobs()
     coords, used = map_2d(x, "umap")
     assert coords.shape == (len(x), 2) and used == "umap"
+
+
+def test_extend_keeps_ids_and_places_new_papers():
+    from indexer.clusters import extend
+
+    x, truth = blobs(per=20)
+    docs = [["a"]] * len(x)
+    base = cluster_papers(x[:50], papers(50), docs[:50], docs[:50], k=3, map_method="pca")
+    rids = np.arange(100, 100 + len(x))
+    grown = extend(base, rids[:50], rids, x, papers(len(x)), docs, docs)
+    assert np.array_equal(grown.assignments[:50], base.assignments)
+    # the 10 new papers all come from the third blob: they join the cluster holding that blob
+    third = base.assignments[truth[:50] == 2][0]
+    assert set(grown.assignments[50:].tolist()) == {third}
+    assert sum(c.size for c in grown.clusters) == len(x)
+    spread = np.ptp(base.map2d, axis=0)
+    centre = base.map2d[base.assignments == third].mean(axis=0)
+    assert np.all(np.abs(grown.map2d[50:] - centre) < spread)
