@@ -7,6 +7,7 @@ served generation: the build fills a new one and publishes it at the end.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import sys
 import time
@@ -23,7 +24,7 @@ from indexer.ann import FaissANN
 from indexer.clusters import CLUSTERS_VERSION, Clustering, cluster_papers, extend
 from indexer.corpus import load_corpus
 from indexer.layout import DataDir, Generation
-from indexer.manifest import Manifest, corpus_hash
+from indexer.manifest import Manifest, ModelMismatchError, corpus_hash
 from indexer.passages import FIELDS, field_text
 from indexer.records import IngestReport, Paper
 from indexer.settings import Settings
@@ -80,6 +81,12 @@ def build_index(
         prev_manifest = Manifest.load(prev.manifest) if prev else None
         if prev_manifest and not rebuild:
             prev_manifest.check_model(settings.model)
+            if prev_manifest.max_seq_length != settings.max_seq_length:
+                raise ModelMismatchError(
+                    f"the index was embedded with max_seq_length {prev_manifest.max_seq_length} but settings say "
+                    f"{settings.max_seq_length}; re-embed everything with `papersearch index --rebuild` "
+                    "(mixing the two would rank papers inconsistently)"
+                )
 
         gen = data.new_generation()
         try:
@@ -87,13 +94,11 @@ def build_index(
                 gen, prev, prev_manifest, papers, settings, rebuild, prune, progress,
                 embedder_factory or embedder_for,
             )
+            final = data.publish(gen)
         except BaseException:
             # leave nothing half-written behind; the served generation is untouched
-            import shutil
-
             shutil.rmtree(gen.path, ignore_errors=True)
             raise
-        final = data.publish(gen)
         data.prune()
     result.generation = final.name
     result.ingest = report

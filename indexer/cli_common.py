@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -46,8 +47,13 @@ def friendly_errors(known: tuple[type[BaseException], ...]) -> Iterator[None]:
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/yellow]: nothing was published; the previous index is still served")
         raise SystemExit(130)
-    except (UserError, *known) as exc:
-        err.print(f"[red]error:[/red] {exc}")
+    except ValidationError as exc:  # a bad PAPERSEARCH_* variable or flag value
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first.get("loc", ())) or "settings"
+        err.print(f"[red]error:[/red] setting {field} (PAPERSEARCH_{field.upper()}): {first.get('msg')}", highlight=False)
+        raise SystemExit(2)
+    except (UserError, OSError, UnicodeDecodeError, *known) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise SystemExit(2)
 
 

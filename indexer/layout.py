@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import secrets
 import shutil
 import time
 from collections.abc import Iterator
@@ -83,7 +84,8 @@ class DataDir:
 
     def new_generation(self) -> Generation:
         self.generations.mkdir(parents=True, exist_ok=True)
-        name = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}"
+        # the random suffix keeps two builds in the same second of one process apart
+        name = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}-{secrets.token_hex(3)}"
         path = self.generations / (TMP_PREFIX + name)
         path.mkdir()
         return Generation(path)

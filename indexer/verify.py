@@ -65,8 +65,10 @@ def verify(data_dir: Path, corpus: list[Path] | Path | None = None) -> VerifyRep
             if not np.allclose(want, got, atol=1e-4):
                 problems.append("FAISS vectors do not match the saved per-field embeddings")
         corpus_papers = None
-        paths = [corpus] if isinstance(corpus, (str, Path)) else (corpus or [])
-        paths = [Path(p) for p in paths if Path(p).exists()]
+        paths = [Path(p) for p in ([corpus] if isinstance(corpus, (str, Path)) else (corpus or []))]
+        missing_paths = [p for p in paths if not p.exists()]
+        problems += [f"corpus path {p} does not exist (set --corpus or PAPERSEARCH_CORPUS)" for p in missing_paths]
+        paths = [p for p in paths if p.exists()]
         if paths:
             papers, _ = load_corpus(paths)
             corpus_papers = len(papers)

@@ -7,6 +7,7 @@ generation and one warm model; reloading makes a new engine and swaps it.
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,11 +70,17 @@ class SearchEngine:
     @classmethod
     def open(cls, settings: Settings, embedder=None) -> "SearchEngine":
         idx = open_index(Path(settings.data_dir))
-        if embedder is None:
-            from indexer.build import embedder_for
-
+        try:
             idx.manifest.check_model(settings.model)
-            embedder = embedder_for(settings)
+            if embedder is None:
+                from indexer.build import embedder_for
+
+                embedder = embedder_for(settings)
+            # a server reloading a rebuilt index must not query it with another model's vectors
+            idx.manifest.check_model(embedder.name, embedder.fingerprint)
+        except BaseException:
+            idx.close()
+            raise
         return cls(idx, embedder)
 
     def rebuild_lexical(self) -> None:
@@ -140,18 +147,20 @@ class SearchEngine:
         query, notices = self.check(query, k)
         mask = self.columns.mask(filters)
         aid = normalize_arxiv_id(query)
-        if aid is not None:
-            resp = self.similar(aid, k=k, filters=filters)
-            resp.query, resp.mode = query, mode
-            return resp
+        if aid is not None:  # "papers like this one", ranked by the same modes and with the same facets
+            scores, mask, seeds = self._rocchio([aid], [], filters)
+            r = Ranking(scores, tokens(self.papers[self.pos_of[aid]].title))
+            similar_to = seeds
+        else:
+            r = self.rank(query, mask, method)
+            similar_to = []
         total = self.size if mask is None else int(mask.sum())
-        r = self.rank(query, mask, method)
-        if method != "dense" and not any(np.isfinite(r.scores) & (r.scores > 0)) and method == "lexical":
+        if method == "lexical" and aid is None and not np.any(r.scores > 0):
             notices.append("no query term occurs in the corpus")
         pos, scores = top(r.scores, max(k, POOL))
         facets = self._facets(pos)
         pos, scores = rerank(pos, scores, mode, self.columns, k)
-        return SearchResponse(query=query, mode=mode, total=total, notices=notices, facets=facets,
+        return SearchResponse(query=query, mode=mode, total=total, notices=notices, facets=facets, similar_to=similar_to,
                               results=[self._result(int(p), float(s), r.terms) for p, s in zip(pos, scores)])
 
     def _facets(self, pos: np.ndarray) -> dict[str, int]:
@@ -167,10 +176,18 @@ class SearchEngine:
         self, positive: list[str], negative: list[str] | None = None, k: int = 10, filters: Filters = Filters()
     ) -> SearchResponse:
         """Rocchio: mean of the positives' vectors minus half the negatives'; inputs excluded."""
-        negative = negative or []
         if not positive:
             raise QueryError("give at least one positive arXiv id")
         self.check("x", k)
+        scores, mask, seeds = self._rocchio(positive, negative or [], filters)
+        pos, s = top(scores, max(k, POOL))
+        facets = self._facets(pos)
+        terms = tokens(" ".join(self.paper(a).title for a in seeds))
+        return SearchResponse(query=" ".join(seeds), total=int(mask.sum()), similar_to=seeds, facets=facets,
+                              results=[self._result(int(p), float(v), terms) for p, v in zip(pos[:k], s[:k])])
+
+    def _rocchio(self, positive: list[str], negative: list[str], filters: Filters):
+        """Dense scores for "more like these": mean of the positives minus half the negatives, inputs excluded."""
         ids = [self._require(a) for a in [*positive, *negative]]
         pos_idx, neg_idx = ids[: len(positive)], ids[len(positive):]
         vec = self._paper_vectors(pos_idx).mean(axis=0)
@@ -180,19 +197,15 @@ class SearchEngine:
         mask = self.columns.mask(filters)
         mask = np.ones(self.size, dtype=bool) if mask is None else mask.copy()
         mask[ids] = False
-        scores = self.dense_scores(vec, mask)
-        pos, s = top(scores, k)
-        seeds = [self.papers[i].arxiv_id for i in pos_idx]
-        terms = tokens(" ".join(self.papers[i].title for i in pos_idx))
-        return SearchResponse(query=" ".join(seeds), total=int(mask.sum()), similar_to=seeds,
-                              results=[self._result(int(p), float(v), terms) for p, v in zip(pos, s)])
+        return self.dense_scores(vec, mask), mask, [self.papers[i].arxiv_id for i in pos_idx]
 
     def cluster_papers(self, cluster_id: int, k: int = 50) -> tuple[int, list[SearchResult]]:
         """Members of a topic cluster, most voted first (then most recent)."""
         if self.columns.clusters is None:
             return 0, []
         members = np.nonzero(self.columns.clusters == cluster_id)[0]
-        order = sorted(members.tolist(), key=lambda i: (-(self.papers[i].votes or 0), self.papers[i].last_seen or ""))
+        order = sorted(members.tolist(), key=lambda i: self.papers[i].last_seen or "", reverse=True)
+        order.sort(key=lambda i: -(self.papers[i].votes or 0))  # stable: equal votes stay newest first
         return len(members), [self._result(i, float(self.papers[i].votes or 0), []) for i in order[:k]]
 
     def paper(self, arxiv_id: str):
@@ -215,7 +228,7 @@ class SearchEngine:
 
     @staticmethod
     def check(query: str, k: int) -> tuple[str, list[str]]:
-        if not isinstance(k, int) or not 1 <= k <= MAX_K:
+        if not isinstance(k, numbers.Integral) or isinstance(k, bool) or not 1 <= k <= MAX_K:
             raise QueryError(f"k must be between 1 and {MAX_K}, got {k}")
         q = " ".join((query or "").split())
         if not q:

@@ -52,7 +52,7 @@ class FilterColumns:
         if not f.active:
             return None
         m = np.ones(len(self.votes), dtype=bool)
-        if f.min_votes is not None:
+        if f.min_votes:  # 0 means "any", including the papers whose digest gave no vote count
             m &= self.votes >= f.min_votes
         if f.date_from or f.date_to:
             lo = f.date_from.isoformat() if f.date_from else ""
@@ -69,5 +69,8 @@ class FilterColumns:
         if f.cluster is not None:
             if self.clusters is None:
                 raise FilterError("this index has no topic clusters; rebuild it with `papersearch index`")
+            valid = set(np.unique(self.clusters).tolist())
+            if f.cluster not in valid:
+                raise FilterError(f"cluster: no topic cluster {f.cluster} (ids {min(valid)}-{max(valid)}; see /api/clusters)")
             m &= self.clusters == f.cluster
         return m

@@ -44,7 +44,13 @@ def make_snippet(text: str, terms: list[str], limit: int = SNIPPET_CHARS) -> str
         chosen += " …"
     if start > 0:
         chosen = "… " + chosen
-    escaped = html.escape(chosen)
     if pat is None:
-        return escaped
-    return re.sub(_pattern([html.escape(t) for t in terms]) or pat, lambda m: f"<mark>{m.group(0)}</mark>", escaped)
+        return html.escape(chosen)
+    # match on the raw text, then escape each piece: highlighting must never cut an entity like &amp;
+    out, last = [], 0
+    for m in pat.finditer(chosen):
+        out.append(html.escape(chosen[last : m.start()]))
+        out.append(f"<mark>{html.escape(m.group(0))}</mark>")
+        last = m.end()
+    out.append(html.escape(chosen[last:]))
+    return "".join(out)

@@ -37,7 +37,7 @@ def reload(h: Annotated[EngineHolder, Depends(holder)],
            x_reload_token: Annotated[str | None, Header()] = None) -> Health:
     """Load the newest index generation now (the server also notices a new one by itself)."""
     token = h.settings.reload_token
-    if not token or not x_reload_token or not secrets.compare_digest(token, x_reload_token):
+    if not token or not x_reload_token or not secrets.compare_digest(token.encode(), x_reload_token.encode()):
         raise HTTPException(status_code=403, detail="reload needs the X-Reload-Token header set to the server's reload_token")
     if not h.load():
         raise HTTPException(status_code=409, detail=f"reload failed, still serving the old index: {h.error}")

@@ -87,6 +87,7 @@ def home(request: Request, e: Annotated[SearchEngine, Depends(engine)]):
         "form": form, "mode": mode, "modes": list(RankMode.__members__), "resp": resp, "problems": problems,
         "papers": e.size, "k": k, "cluster_labels": _labels(e),
         "facet_url": lambda cid: "/?" + urlencode({**{k: v for k, v in form.items() if v}, "cluster": cid}),
+        "all_topics_url": "/?" + urlencode({k: v for k, v in form.items() if v and k != "cluster"}),
     })
 
 

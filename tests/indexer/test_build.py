@@ -163,3 +163,26 @@ def test_killed_build_process_leaves_previous_index_serving(built, corpus_dir):
     assert DataDir(s.data_dir).current() == gen
     rep = verify(s.data_dir)
     assert rep.ok and rep.papers == first.papers
+
+
+def test_back_to_back_builds_and_seq_length_change(built, embedder):
+    s, first = built
+    for _ in range(3):  # several builds within one second of one process: distinct generations
+        assert build_index(s, progress=False, embedder_factory=CountingFactory(embedder)).embedded == 0
+    assert verify(s.data_dir).ok
+    shorter = Settings(corpus=s.corpus, data_dir=s.data_dir, max_seq_length=256)
+    with pytest.raises(ModelMismatchError, match="--rebuild"):
+        build_index(shorter, progress=False, embedder_factory=CountingFactory(embedder))
+
+
+def test_engine_refuses_an_index_built_with_another_model(built, embedder):
+    from search.engine import SearchEngine
+
+    s, _ = built
+
+    class Other:
+        name, dim = s.model, embedder.dim
+        fingerprint = {**embedder.fingerprint, "weights_sha256": "different"}
+
+    with pytest.raises(ModelMismatchError):
+        SearchEngine.open(s, embedder=Other())

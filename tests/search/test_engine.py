@@ -135,3 +135,17 @@ def test_swapped_summaries_are_flagged_and_still_found_by_title(swapped_engine):
         top = e.search(t, k=3).results
         assert top[0].title == t and top[0].summary_suspect
     assert e.suspect.sum() <= 4  # the others are not dragged along
+
+
+def test_review_regressions(engine):
+    # min_votes=0 keeps papers without a vote count
+    assert engine.search("model", k=5, filters=Filters(min_votes=0)).total == engine.size
+    # an arXiv id query honours the rank mode and carries facets
+    r = engine.search("2404.03592", k=5, mode=RankMode.votes)
+    votes = [x.votes or 0 for x in r.results]
+    assert votes == sorted(votes, reverse=True) and r.similar_to == ["2404.03592"] and r.facets
+    # an unknown cluster is a clear filter error, not an empty page
+    with pytest.raises(FilterError, match="cluster"):
+        engine.search("model", filters=Filters(cluster=99999))
+    # numpy integers are fine for k (notebooks)
+    assert len(engine.search("model", k=np.int64(3)).results) == 3
