@@ -17,22 +17,20 @@ class IndexNotReady(RuntimeError):
     pass
 
 
+# the engine's own exceptions carry a user-facing message; each maps to one status
+STATUS: dict[type[Exception], int] = {NotFoundError: 404, QueryError: 400, FilterError: 422, IndexNotReady: 503}
+
+
+def _plain(status: int):
+    async def handler(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(status_code=status, content={"detail": str(exc)})
+
+    return handler
+
+
 def install(app: FastAPI) -> None:
-    @app.exception_handler(NotFoundError)
-    async def not_found(_: Request, exc: NotFoundError):
-        return JSONResponse(status_code=404, content={"detail": str(exc)})
-
-    @app.exception_handler(QueryError)
-    async def bad_query(_: Request, exc: QueryError):
-        return JSONResponse(status_code=400, content={"detail": str(exc)})
-
-    @app.exception_handler(FilterError)
-    async def bad_filter(_: Request, exc: FilterError):
-        return JSONResponse(status_code=422, content={"detail": str(exc)})
-
-    @app.exception_handler(IndexNotReady)
-    async def not_ready(_: Request, exc: IndexNotReady):
-        return JSONResponse(status_code=503, content={"detail": str(exc)})
+    for exc_type, status in STATUS.items():
+        app.add_exception_handler(exc_type, _plain(status))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError):
