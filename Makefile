@@ -23,8 +23,9 @@ $(STAMP): pyproject.toml
 index: install
 	$(BIN)/papersearch index
 
+# builds the index first when the data dir (PAPERSEARCH_DATA_DIR, default ./data) has none
 serve: install
-	@test -f data/CURRENT || $(BIN)/papersearch index
+	@$(BIN)/python -c "from indexer.layout import DataDir; from indexer.settings import Settings; raise SystemExit(DataDir(Settings().data_dir).current() is None)" || $(BIN)/papersearch index
 	$(BIN)/papersearch serve
 
 test: install
