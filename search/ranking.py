@@ -45,12 +45,14 @@ def rerank(
         return pos[:k], scores[:k]
     votes = np.maximum(cols.votes[pos], 0).astype(np.float32)
     recency = np.array([_days(cols.last[i]) for i in pos], dtype=np.float32)
-    if mode == RankMode.votes:
-        order = np.lexsort((-scores, -votes))
-        key = votes
-    elif mode == RankMode.recency:
-        order = np.lexsort((-scores, -recency))
-        key = recency
+    if mode in (RankMode.votes, RankMode.recency):
+        key = votes if mode == RankMode.votes else recency
+        # sort only the clearly relevant head (within half the top score) by votes / date, then the rest by
+        # relevance: measured, a narrow topic under filters otherwise surfaced famous off-topic papers first
+        strong = scores >= 0.5 * scores[0] if scores[0] > 0 else np.ones(len(scores), dtype=bool)
+        head = np.nonzero(strong)[0]
+        head = head[np.lexsort((-scores[head], -key[head]))]
+        order = np.concatenate([head, np.nonzero(~strong)[0]])
     else:
         rel = (scores - scores.min()) / ((scores.max() - scores.min()) or 1.0)
         v = np.log1p(votes) / (np.log1p(votes.max()) or 1.0)

@@ -64,3 +64,11 @@ def engine(built_settings, embedder):
     e = SearchEngine.open(built_settings, embedder=embedder)
     yield e
     e.close()
+
+
+def assert_relevant_head_sorted(scores: list[float], keys: list) -> None:
+    """votes/recency modes sort the clearly relevant head (score >= half the best) by the key, and it comes first."""
+    best = max(scores)
+    head = [i for i, s in enumerate(scores) if s >= 0.5 * best]
+    assert head == list(range(len(head))), (scores, keys)
+    assert [keys[i] for i in head] == sorted((keys[i] for i in head), reverse=True), (scores, keys)

@@ -91,5 +91,9 @@ def test_english_query_and_filter_from_the_keyboard(server, page):
     page.keyboard.press("Enter")
     page.wait_for_selector("article.card")
     page.goto(server + "/?q=video+generation&min_votes=10&mode=votes")
+    from tests.conftest import assert_relevant_head_sorted
+
     votes = [int(v.replace("▲", "").strip()) for v in page.locator("article.card .votes").all_inner_texts()]
-    assert votes and all(v >= 10 for v in votes) and votes == sorted(votes, reverse=True)
+    scores = [float(s) for s in page.locator("article.card .score").all_inner_texts()]
+    assert votes and all(v >= 10 for v in votes) and len(scores) == len(votes)
+    assert_relevant_head_sorted(scores, votes)

@@ -75,12 +75,12 @@ def test_more_like_these_with_negatives(engine):
 
 
 def test_rank_modes(engine):
+    from tests.conftest import assert_relevant_head_sorted
+
     v = engine.search("model", k=10, mode=RankMode.votes)
-    votes = [x.votes or 0 for x in v.results]
-    assert votes == sorted(votes, reverse=True)
+    assert_relevant_head_sorted([x.score for x in v.results], [x.votes or 0 for x in v.results])
     r = engine.search("model", k=10, mode=RankMode.recency)
-    last = [x.dates[-1] for x in r.results]
-    assert last == sorted(last, reverse=True)
+    assert_relevant_head_sorted([x.score for x in r.results], [x.dates[-1] for x in r.results])
     b = engine.search("model", k=10, mode=RankMode.blend)
     assert len(b.results) == 10
 
@@ -141,9 +141,11 @@ def test_review_regressions(engine):
     # min_votes=0 keeps papers without a vote count
     assert engine.search("model", k=5, filters=Filters(min_votes=0)).total == engine.size
     # an arXiv id query honours the rank mode and carries facets
+    from tests.conftest import assert_relevant_head_sorted
+
     r = engine.search("2404.03592", k=5, mode=RankMode.votes)
-    votes = [x.votes or 0 for x in r.results]
-    assert votes == sorted(votes, reverse=True) and r.similar_to == ["2404.03592"] and r.facets
+    assert_relevant_head_sorted([x.score for x in r.results], [x.votes or 0 for x in r.results])
+    assert r.similar_to == ["2404.03592"] and r.facets
     # an unknown cluster is a clear filter error, not an empty page
     with pytest.raises(FilterError, match="cluster"):
         engine.search("model", filters=Filters(cluster=99999))
