@@ -22,7 +22,8 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from indexer.parser import Entry, ParsedFile, parse_file
+from indexer.digest_files import parse_file
+from indexer.parser import Entry, ParsedFile
 from indexer.records import IngestReport, Paper
 
 DIGEST_GLOB = "*.md"

@@ -16,7 +16,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date as _date
-from pathlib import Path
 
 from indexer.ids import normalize_arxiv_id
 from indexer.records import BULLETS_KEY, SECTION_KEYS
@@ -187,11 +186,11 @@ class _EntryBuilder:
 
 def parse_digest(text: str, source: str) -> tuple[list[Entry], list[str]]:
     """Parse one digest's text; `source` (the path) names warnings and supplies a fallback date."""
-    result = _parse(text, source)
+    result = parse_text(text, source)
     return result.entries, result.warnings
 
 
-def _parse(text: str, source: str) -> ParsedFile:
+def parse_text(text: str, source: str) -> ParsedFile:
     out = ParsedFile(source=source)
 
     def warn(line: int, msg: str) -> None:
@@ -292,43 +291,3 @@ def _parse_body_line(cur: _EntryBuilder, line: str, stripped: str, lineno: int, 
         cur.add_text(line, sm.group("body").strip(), section_key(sm.group("name")))
     else:  # plain bullet or continuation: "bullets", or more of the open named section
         cur.add_text(line, item.strip(), None)
-
-
-def decode_bytes(data: bytes) -> tuple[str, str | None]:
-    """(text, problem): strict UTF-8, else UTF-8 with replacement for a few bad bytes, else CP949."""
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        first_bad_line = data[: exc.start].count(b"\n") + 1
-        text = data.decode("utf-8-sig", errors="replace")
-        bad = text.count("\ufffd")
-        if bad * 100 <= max(len(text), 1):
-            return text, f"{first_bad_line}: {bad} invalid UTF-8 byte sequence(s) replaced"
-        try:
-            return data.decode("cp949"), "1: not UTF-8; decoded as CP949"
-        except UnicodeDecodeError:
-            return text, f"{first_bad_line}: not valid UTF-8; {bad} byte sequence(s) replaced"
-
-
-def parse_bytes(data: bytes, source: str) -> ParsedFile:
-    """Decode and parse one file's bytes. Never raises: empty, binary or non-digest input comes back `skipped`."""
-    if not data.strip():
-        return ParsedFile(source, warnings=[f"{source}:1: empty file skipped"], skipped=True)
-    if b"\x00" in data[:8192]:
-        return ParsedFile(source, warnings=[f"{source}:1: binary file skipped"], skipped=True)
-    text, problem = decode_bytes(data)
-    result = _parse(text, source)
-    if problem:
-        result.warnings.insert(0, f"{source}:{problem}")
-    return result
-
-
-def parse_file(path: Path | str, source: str | None = None) -> ParsedFile:
-    """Read and parse one file (`source` defaults to its path). Never raises; an unreadable file comes back `skipped`."""
-    p = Path(path)
-    src = source if source is not None else p.as_posix()
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        return ParsedFile(src, warnings=[f"{src}:1: unreadable file skipped: {exc.strerror or exc}"], skipped=True)
-    return parse_bytes(data, src)

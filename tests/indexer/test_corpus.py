@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer.corpus import digest_files, load_corpus, merge_entries
-from indexer.parser import parse_bytes, parse_digest
+from indexer.digest_files import parse_bytes
+from indexer.parser import parse_digest
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = Path(os.environ.get("PAPERSEARCH_CORPUS") or REPO.parent / "shared" / "corpus" / "daily_papers_ko" / "paper_logs")

@@ -6,15 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.parser import (
-    Entry,
-    normalize_arxiv_id,
-    parse_bytes,
-    parse_digest,
-    parse_file,
-    section_key,
-    split_heading,
-)
+from indexer.digest_files import parse_bytes, parse_file
+from indexer.ids import normalize_arxiv_id
+from indexer.parser import Entry, parse_digest, section_key, split_heading
 
 WARNING = re.compile(r"^.+:\d+: .+")
 
