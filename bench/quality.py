@@ -14,34 +14,26 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from indexer.settings import Settings  # noqa: E402
-from search.engine import SearchEngine  # noqa: E402
+from search.engine import METHODS, SearchEngine  # noqa: E402
 from search.evaluation import Judged, Scores, load_judged, score_all  # noqa: E402
 from search.fusion import top  # noqa: E402
-from search.ranking import HybridParams, fuse  # noqa: E402
-from search.tokenize import tokens  # noqa: E402
+from search.ranking import HybridParams  # noqa: E402
 
 DEVSET = ROOT / "bench" / "devset"
-METHODS = ("lexical", "dense", "hybrid")
 DEPTH = 50
 
 
 def run_queries(engine: SearchEngine, judged: list[Judged], methods=METHODS) -> dict[str, dict[str, list[str]]]:
     runs: dict[str, dict[str, list[str]]] = {m: {} for m in methods}
     for j in judged:
-        dense = engine.dense_scores(engine.encode_query(j.text), None)
-        lexical = engine.lexical_scores(tokens(j.text), None)
-        per = {"lexical": lexical, "dense": dense, "hybrid": fuse(dense, lexical, None, engine.params)}
+        per, _ = engine.rankings(j.text, None, methods)
         for m in methods:
-            s = per[m]
-            if m == "lexical":
-                s = np.where(s > 0, s, -np.inf)
-            pos, _ = top(s, DEPTH)
+            pos, _ = top(per[m], DEPTH)
             runs[m][j.id] = [engine.papers[int(p)].arxiv_id for p in pos]
     return runs
 

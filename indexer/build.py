@@ -137,7 +137,7 @@ def _fill_generation(
         rows = store.all()
         _refresh_lexical(store, rows, progress)
 
-    old_vectors = _load_vectors(prev) if (prev is not None and not rebuild) else {}
+    old_row, old_mats = _load_vectors(prev) if (prev is not None and not rebuild) else ({}, {})
     hashes_before = {rid: h for rid, h in before.values()}
     todo: list[tuple[int, Paper]] = []
     new = changed = 0
@@ -147,7 +147,7 @@ def _fill_generation(
             new += 1
         elif old_hash != paper.content_hash():
             changed += 1
-        if old_hash != paper.content_hash() or rid not in old_vectors:
+        if old_hash != paper.content_hash() or rid not in old_row:
             todo.append((rid, paper))
 
     ids = np.array([rid for rid, _ in rows], dtype=np.int64)
@@ -166,8 +166,12 @@ def _fill_generation(
     per_field = {}
     for f in FIELDS:
         mat = np.empty((len(rows), dim), dtype=np.float32)
+        carried = [i for i, rid in enumerate(ids.tolist()) if rid not in fresh]
+        if carried:
+            mat[carried] = old_mats[f][[old_row[int(ids[i])] for i in carried]]
         for i, rid in enumerate(ids.tolist()):
-            mat[i] = fresh[rid][f] if rid in fresh else old_vectors[rid][f]
+            if rid in fresh:
+                mat[i] = fresh[rid][f]
         np.save(gen.vectors(f), mat)
         per_field[f] = mat
     np.save(gen.ids, ids)
@@ -273,13 +277,14 @@ def _refresh_lexical(store: PaperStore, rows: list[tuple[int, Paper]], progress:
             bar.update(len(part))
 
 
-def _load_vectors(gen: Generation) -> dict[int, dict[str, np.ndarray]]:
+def _load_vectors(gen: Generation) -> tuple[dict[int, int], dict[str, np.ndarray]]:
+    """The served generation's vectors: row id -> row, and field -> matrix."""
     try:
         ids = np.load(gen.ids)
-        mats = {f: np.load(gen.vectors(f), mmap_mode="r") for f in FIELDS}
+        mats = {f: np.load(gen.vectors(f)) for f in FIELDS}
     except FileNotFoundError:
-        return {}
-    return {int(rid): {f: np.array(mats[f][i]) for f in FIELDS} for i, rid in enumerate(ids)}
+        return {}, {}
+    return {int(rid): i for i, rid in enumerate(ids)}, mats
 
 
 def _copy_sqlite(src: Path, dst: Path) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -62,5 +62,3 @@ def existing_path(p: Path | None, what: str) -> Path | None:
         raise UserError(f"{what} {p} does not exist")
     return p
 
-
-Runner = Callable[..., None]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from indexer.cli_common import UserError, console, friendly_errors, make_settings, print_json
@@ -49,16 +50,16 @@ def _read_jsonl(path: Path, key: str) -> list[tuple[object, str]]:
 
 def _print_table(resp: SearchResponse) -> None:
     for n in resp.notices:
-        console.print(f"[yellow]note:[/yellow] {n}", highlight=False)
-    head = f"similar to {', '.join(resp.similar_to)}" if resp.similar_to else f"“{resp.query}”"
+        console.print(f"[yellow]note:[/yellow] {escape(n)}", highlight=False)
+    head = f"similar to {', '.join(resp.similar_to)}" if resp.similar_to else f"“{escape(resp.query)}”"
     table = Table(title=f"{head} — {len(resp.results)} of {resp.total} papers ({resp.mode.value})", show_lines=True)
     for col in ("#", "score", "arXiv", "date", "votes", "title / summary"):
         table.add_column(col, overflow="fold")
     for i, r in enumerate(resp.results, 1):
-        snippet = re.sub(r"<mark>(.*?)</mark>", r"[bold yellow]\1[/bold yellow]", html.unescape(r.snippet.replace("[", "\\[")))
+        snippet = re.sub(r"<mark>(.*?)</mark>", r"[bold yellow]\1[/bold yellow]", escape(html.unescape(r.snippet)))
         flag = " [red](summary suspect)[/red]" if r.summary_suspect else ""
         table.add_row(str(i), f"{r.score:.3f}", r.arxiv_id, r.dates[-1] if r.dates else "", str(r.votes or ""),
-                      f"[bold]{r.title.replace('[', chr(92) + '[')}[/bold]{flag}\n{snippet}")
+                      f"[bold]{escape(r.title)}[/bold]{flag}\n{snippet}")
     console.print(table)
 
 

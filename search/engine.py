@@ -28,7 +28,8 @@ from search.tokenize import tokens
 
 MAX_QUERY_CHARS = 500
 MAX_K = 100
-POOL = 100  # relevance candidates re-ranked by the votes / recency / blend modes
+POOL = 100
+METHODS = ("lexical", "dense", "hybrid")  # relevance candidates re-ranked by the votes / recency / blend modes
 
 
 class QueryError(ValueError):
@@ -125,15 +126,23 @@ class SearchEngine:
     def encode_query(self, query: str) -> np.ndarray:
         return self.embedder.encode_queries([query])[0]
 
-    def rank(self, query: str, mask: np.ndarray | None, method: str = "hybrid") -> Ranking:
+    def rankings(self, query: str, mask: np.ndarray | None, methods=METHODS) -> tuple[dict[str, np.ndarray], list[str]]:
+        """Full-length scores per method from one query encoding (the quality harness asks for all three)."""
         terms = tokens(query)
-        if method == "lexical":
-            return Ranking(self.lexical_scores(terms, mask), terms)
-        dense = self.dense_scores(self.encode_query(query), mask)
-        if method == "dense":
-            return Ranking(dense, terms)
-        lexical = self.lexical_scores(terms, mask)
-        return Ranking(fuse(dense, lexical, mask, self.params), terms)
+        out: dict[str, np.ndarray] = {}
+        lexical = self.lexical_scores(terms, mask) if {"lexical", "hybrid"} & set(methods) else None
+        dense = self.dense_scores(self.encode_query(query), mask) if {"dense", "hybrid"} & set(methods) else None
+        if "lexical" in methods:  # a paper sharing no term with the query is not a lexical hit
+            out["lexical"] = np.where(lexical > 0, lexical, -np.inf).astype(np.float32)
+        if "dense" in methods:
+            out["dense"] = dense
+        if "hybrid" in methods:
+            out["hybrid"] = fuse(dense, lexical, mask, self.params)
+        return out, terms
+
+    def rank(self, query: str, mask: np.ndarray | None, method: str = "hybrid") -> Ranking:
+        scores, terms = self.rankings(query, mask, (method,))
+        return Ranking(scores[method], terms)
 
     # ---- public API --------------------------------------------------------------------
     def search(
@@ -155,7 +164,7 @@ class SearchEngine:
             r = self.rank(query, mask, method)
             similar_to = []
         total = self.size if mask is None else int(mask.sum())
-        if method == "lexical" and aid is None and not np.any(r.scores > 0):
+        if method == "lexical" and aid is None and not np.isfinite(r.scores).any():
             notices.append("no query term occurs in the corpus")
         pos, scores = top(r.scores, max(k, POOL))
         facets = self._facets(pos)
@@ -178,7 +187,7 @@ class SearchEngine:
         """Rocchio: mean of the positives' vectors minus half the negatives'; inputs excluded."""
         if not positive:
             raise QueryError("give at least one positive arXiv id")
-        self.check("x", k)
+        self.check_k(k)
         scores, mask, seeds = self._rocchio(positive, negative or [], filters)
         pos, s = top(scores, max(k, POOL))
         facets = self._facets(pos)
@@ -227,9 +236,13 @@ class SearchEngine:
         return self.pos_of[aid]
 
     @staticmethod
-    def check(query: str, k: int) -> tuple[str, list[str]]:
+    def check_k(k: int) -> None:
         if not isinstance(k, numbers.Integral) or isinstance(k, bool) or not 1 <= k <= MAX_K:
             raise QueryError(f"k must be between 1 and {MAX_K}, got {k}")
+
+    @staticmethod
+    def check(query: str, k: int) -> tuple[str, list[str]]:
+        SearchEngine.check_k(k)
         q = " ".join((query or "").split())
         if not q:
             raise QueryError("the query is empty")
