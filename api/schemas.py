@@ -1,7 +1,11 @@
 """API-only response models (search results reuse search.schemas)."""
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
+
+SimilarMethod = Literal["learned", "dense", "lexical"]
 
 
 class PaperDetail(BaseModel):
@@ -25,6 +29,7 @@ class SimilarRequest(BaseModel):
     positive: list[str] = Field(min_length=1, max_length=50, description="arXiv ids to find more papers like")
     negative: list[str] = Field(default_factory=list, max_length=50, description="arXiv ids to steer away from")
     k: int = Field(default=10, ge=1, le=100)
+    method: SimilarMethod | None = Field(default=None, description="ranker; default: learned where its weights ship")
 
 
 class Health(BaseModel):

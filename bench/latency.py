@@ -4,7 +4,12 @@
 
 Queries are the dev-set queries (Korean, English, mixed). Rows: raw FAISS search
 of a precomputed query vector (the floor), query encoding alone, dense, lexical,
-hybrid, and similar-by-id; ratios are to the FAISS floor measured in this run.
+hybrid (the hand-tuned fusion), learned (the default ranker where its weights
+ship), and similar-by-id with the dense Rocchio and with the learned ranker.
+"hybrid, previous release" is the old default path as it ran before this
+release (BLAS threads at the library default, see Settings.query_blas_threads);
+"x old default" compares each row with it (similar rows with the dense Rocchio,
+the old similar default). Ratios are within this one run.
 """
 from __future__ import annotations
 
@@ -44,29 +49,42 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir", type=Path)
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
-    engine = SearchEngine.open(Settings(**({"data_dir": a.data_dir} if a.data_dir else {})))
+    settings = Settings(**({"data_dir": a.data_dir} if a.data_dir else {}))
+    engine = SearchEngine.open(settings)
+    # the previous release's default path: hybrid with BLAS threads left at the library default
+    before = SearchEngine.open(settings.model_copy(update={"query_blas_threads": 0}), embedder=engine.embedder)
     queries = [j.text for j in load_judged(ROOT / "bench" / "devset" / "queries.jsonl", "query")]
     ids = [p.arxiv_id for p in engine.papers[:: max(1, engine.size // 60)]]
     engine.search(queries[0], k=10)  # warm up model, kiwi, caches
     vecs = [engine.encode_query(q) for q in queries]
+    before.search(queries[0], k=10)
     rows = {
         "faiss search (floor)": timed(lambda v: engine.idx.ann.search(v, 10), vecs, a.rounds),
+        "hybrid, previous release": timed(lambda q: before.search(q, k=10, method="hybrid"), queries, a.rounds),
         "query encoding": timed(engine.encode_query, queries, a.rounds),
         "dense": timed(lambda q: engine.search(q, k=10, method="dense"), queries, a.rounds),
         "lexical": timed(lambda q: engine.search(q, k=10, method="lexical"), queries, a.rounds),
         "hybrid": timed(lambda q: engine.search(q, k=10, method="hybrid"), queries, a.rounds),
-        "similar by id": timed(lambda i: engine.similar(i, k=10), ids, a.rounds),
     }
+    if "query" in engine.models:
+        rows["learned"] = timed(lambda q: engine.search(q, k=10, method="learned"), queries, a.rounds)
+    rows["similar (dense)"] = timed(lambda i: engine.similar(i, k=10, method="dense"), ids, a.rounds)
+    if "similar" in engine.models:
+        rows["similar (learned)"] = timed(lambda i: engine.similar(i, k=10, method="learned"), ids, a.rounds)
     floor = statistics.median(rows["faiss search (floor)"])
+    old = statistics.median(rows["hybrid, previous release"])
+    base = {"learned": old, "hybrid": old, "similar (learned)": statistics.median(rows["similar (dense)"])}
     res = [{"row": k, "n": len(v), "p50_ms": statistics.median(v), "p99_ms": pct(v, 99),
-            "x_floor": statistics.median(v) / floor} for k, v in rows.items()]
+            "x_floor": statistics.median(v) / floor,
+            "x_previous_default": statistics.median(v) / base[k] if k in base else None} for k, v in rows.items()]
     if a.json:
         print(json.dumps({"papers": engine.size, "rows": res}, indent=2))
         return 0
     print(f"{engine.size} papers, {len(queries)} queries x {a.rounds} rounds")
-    print(f"{'row':<22}{'n':>5}{'p50 ms':>10}{'p99 ms':>10}{'x floor':>10}")
+    print(f"{'row':<26}{'n':>5}{'p50 ms':>10}{'p99 ms':>10}{'x floor':>10}{'x old default':>15}")
     for r in res:
-        print(f"{r['row']:<22}{r['n']:>5}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}{r['x_floor']:>10.1f}")
+        old = f"{r['x_previous_default']:.2f}" if r["x_previous_default"] else ""
+        print(f"{r['row']:<26}{r['n']:>5}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}{r['x_floor']:>10.1f}{old:>15}")
     return 0
 
 

@@ -1,10 +1,15 @@
-"""Retrieval quality on the judged dev set: BM25 vs dense vs hybrid, per language and kind.
+"""Retrieval quality on the judged dev set: BM25 / dense / hybrid / final, per half, language and kind.
 
-    python bench/quality.py [--data-dir DIR] [--json] [--fusion rrf|zscore] [--dense-weight W] [--title-weight W]
+    python bench/quality.py [--data-dir DIR] [--split tune|heldout|all] [--json]
+                            [--fusion rrf|zscore] [--dense-weight W] [--title-weight W] [--expansion W]
 
-Prints nDCG@10, MRR@10, Recall@10 and Recall@50 for every method side by side
-in one run, per language (ko / en / mixed), per kind (topic / known_item /
-question), overall, and for the similar-paper cases.
+The dev set (bench/devset) is split once, stratified by language and kind with
+a fixed seed, into a tuning half (the only one the rankers were tuned or trained
+on) and a held-out half that reports the truth. Prints nDCG@10, MRR@10,
+Recall@10 and Recall@50 for every ranker side by side in one run, per half,
+overall and per slice, and for the find-similar cases: dense Rocchio, BM25 with
+the seed's own title + summary as the query (the baseline to beat), BM25 with the
+seed's top terms, and the final (learned) ranker.
 """
 from __future__ import annotations
 
@@ -14,18 +19,27 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from indexer.passages import field_text  # noqa: E402
 from indexer.settings import Settings  # noqa: E402
 from search.engine import METHODS, SearchEngine  # noqa: E402
 from search.evaluation import Judged, Scores, load_judged, score_all  # noqa: E402
 from search.fusion import top  # noqa: E402
 from search.ranking import HybridParams  # noqa: E402
+from search.tokenize import tokens  # noqa: E402
 
 DEVSET = ROOT / "bench" / "devset"
 DEPTH = 50
+SPLITS = ("tune", "heldout")
+
+
+def load_split(path: Path, text_key: str, split: str) -> list[Judged]:
+    judged = load_judged(path, text_key)
+    return judged if split == "all" else [j for j in judged if j.split == split]
 
 
 def run_queries(engine: SearchEngine, judged: list[Judged], methods=METHODS) -> dict[str, dict[str, list[str]]]:
@@ -38,8 +52,21 @@ def run_queries(engine: SearchEngine, judged: list[Judged], methods=METHODS) -> 
     return runs
 
 
-def run_similar(engine: SearchEngine, judged: list[Judged]) -> dict[str, list[str]]:
-    return {j.id: [r.arxiv_id for r in engine.similar(j.text, k=DEPTH).results] for j in judged}
+def bm25_seed_text(engine: SearchEngine, arxiv_id: str) -> list[str]:
+    """Baseline: plain BM25 with the seed's whole title + summary as the query."""
+    p = engine.paper(arxiv_id)
+    s = engine.lexical.scores(tokens(field_text(p, "title") + " " + field_text(p, "summary")))
+    s[engine.pos_of[p.arxiv_id]] = -np.inf
+    pos, _ = top(np.where(s > 0, s, -np.inf), DEPTH)
+    return [engine.papers[int(i)].arxiv_id for i in pos]
+
+
+def run_similar(engine: SearchEngine, judged: list[Judged]) -> dict[str, dict[str, list[str]]]:
+    methods = ["dense", "lexical", *(["learned"] if "similar" in engine.models else [])]
+    runs = {f"sim-{m}": {j.id: [r.arxiv_id for r in engine.similar(j.text, k=DEPTH, method=m).results]
+                         for j in judged} for m in methods}
+    runs["bm25-seed-text"] = {j.id: bm25_seed_text(engine, j.text) for j in judged}
+    return runs
 
 
 def groups(judged: list[Judged]) -> list[tuple[str, list[Judged]]]:
@@ -50,47 +77,57 @@ def groups(judged: list[Judged]) -> list[tuple[str, list[Judged]]]:
     return out
 
 
-def table(rows: list[tuple[str, str, Scores]]) -> str:
-    lines = [f"{'slice':<18}{'method':<9}{'n':>4}{'nDCG@10':>9}{'MRR@10':>8}{'R@10':>7}{'R@50':>7}"]
-    for name, method, s in rows:
-        lines.append(f"{name:<18}{method:<9}{s.n:>4}{s.ndcg10:>9.3f}{s.mrr10:>8.3f}{s.recall10:>7.3f}{s.recall50:>7.3f}")
+def table(rows: list[tuple[str, str, str, Scores]]) -> str:
+    lines = [f"{'half':<8}{'slice':<18}{'method':<15}{'n':>4}{'nDCG@10':>9}{'MRR@10':>8}{'R@10':>7}{'R@50':>7}"]
+    for half, name, method, s in rows:
+        lines.append(f"{half:<8}{name:<18}{method:<15}{s.n:>4}{s.ndcg10:>9.3f}{s.mrr10:>8.3f}"
+                     f"{s.recall10:>7.3f}{s.recall50:>7.3f}")
     return "\n".join(lines)
+
+
+def evaluate(engine: SearchEngine, splits: tuple[str, ...], devset: Path = DEVSET) -> list[tuple[str, str, str, Scores]]:
+    methods = tuple(m for m in METHODS if m != "learned" or "query" in engine.models)
+    rows = []
+    for half in splits:
+        queries = load_split(devset / "queries.jsonl", "query", half)
+        similar = load_split(devset / "similar.jsonl", "arxiv_id", half)
+        runs = run_queries(engine, queries, methods)
+        rows += [(half, name, m, score_all(runs[m], subset)) for name, subset in groups(queries) for m in methods]
+        for m, run in run_similar(engine, similar).items():
+            rows.append((half, "similar", m, score_all(run, similar)))
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", type=Path)
+    ap.add_argument("--devset", type=Path, default=DEVSET, help="directory with queries.jsonl and similar.jsonl")
+    ap.add_argument("--split", choices=[*SPLITS, "all", "both"], default="both")
     ap.add_argument("--fusion", choices=["rrf", "zscore"])
     ap.add_argument("--dense-weight", type=float)
     ap.add_argument("--title-weight", type=float, help="re-weight title vs summary in the in-memory index")
     ap.add_argument("--title-boost", type=int)
+    ap.add_argument("--expansion", type=float, help="weight of lexicon-expanded terms (0 = off)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
     settings = Settings(**({"data_dir": a.data_dir} if a.data_dir else {}))
-    engine = SearchEngine.open(settings)
-    p = engine.params
-    engine.params = HybridParams(
+    p = HybridParams()
+    params = HybridParams(
         method=a.fusion or p.method,
         dense_weight=p.dense_weight if a.dense_weight is None else a.dense_weight,
         depth=p.depth,
         title_boost=p.title_boost if a.title_boost is None else a.title_boost,
+        expansion_weight=p.expansion_weight if a.expansion is None else a.expansion,
     )
-    if a.title_boost is not None:
-        engine.rebuild_lexical()
+    engine = SearchEngine.open(settings, params=params)
     if a.title_weight is not None:
         engine.set_weights({"title": a.title_weight, "summary": 1 - a.title_weight})
-
-    queries = load_judged(DEVSET / "queries.jsonl", "query")
-    similar = load_judged(DEVSET / "similar.jsonl", "arxiv_id")
-    runs = run_queries(engine, queries)
-    rows = [(name, m, score_all(runs[m], subset)) for name, subset in groups(queries) for m in METHODS]
-    sim = score_all(run_similar(engine, similar), similar)
-    rows.append(("similar", "dense", sim))
+    rows = evaluate(engine, SPLITS if a.split == "both" else (a.split,), a.devset)
     if a.json:
         print(json.dumps({"params": dataclasses.asdict(engine.params), "weights": engine.idx.manifest.weights,
-                          "rows": [{"slice": n, "method": m, **{k: v for k, v in dataclasses.asdict(s).items()
-                                                                  if k != "per_query"}} for n, m, s in rows]},
-                         indent=2))
+                          "rows": [{"half": h, "slice": n, "method": m, **{k: v for k, v in dataclasses.asdict(s).items()
+                                                                           if k != "per_query"}}
+                                   for h, n, m, s in rows]}, indent=2))
     else:
         print(f"params: {engine.params}  index weights: {engine.idx.manifest.weights}")
         print(table(rows))

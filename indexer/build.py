@@ -19,11 +19,13 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from indexer.adapter import ADAPTER_VERSION, fit_adapters
 from indexer.agreement import SUSPECT_BELOW, agreement_scores, suspect_mask
 from indexer.ann import FaissANN
 from indexer.clusters import CLUSTERS_VERSION, Clustering, cluster_papers, extend
 from indexer.corpus import load_corpus
 from indexer.layout import DataDir, Generation
+from indexer.lexicon import LEXICON_VERSION, mine
 from indexer.manifest import Manifest, ModelMismatchError, corpus_hash
 from indexer.passages import FIELDS, field_text
 from indexer.records import IngestReport, Paper
@@ -178,11 +180,16 @@ def _fill_generation(
 
     agreement = agreement_scores(per_field["title"], per_field["summary"])
     np.save(gen.agreement, agreement)
+    suspect = suspect_mask(agreement)
+    lexicon = _mine_lexicon(gen, rows, ~suspect)
+    adapters = fit_adapters(per_field["title"], per_field["summary"], ~suspect)
+    adapters.save(gen.path)
     weights = field_weights(settings)
+    index_vectors = combine(per_field, weights, suspect, adapters.predict_summaries if adapters.maps else None)
     ann = FaissANN(dim)
-    ann.index_vectors(ids, combine(per_field, weights, suspect_mask(agreement)))
+    ann.index_vectors(ids, index_vectors)
     ann.save(gen.index)
-    _cluster(gen, prev, settings, rows, combine(per_field, weights, suspect_mask(agreement)), rebuild, progress)
+    _cluster(gen, prev, settings, rows, index_vectors, rebuild, progress)
 
     Manifest(
         model=model_fp,
@@ -195,7 +202,9 @@ def _fill_generation(
         max_seq_length=settings.max_seq_length,
         corpus=os.pathsep.join(str(c) for c in settings.corpus),
         extra={"suspect_threshold": SUSPECT_BELOW, "suspect": int(suspect_mask(agreement).sum()),
-               "precision": precision},
+               "precision": precision, "lexicon": {"version": LEXICON_VERSION, "terms": len(lexicon)},
+               "adapter": {"version": ADAPTER_VERSION, "maps": sorted(adapters.maps),
+                           "sha": adapters.fingerprint() if adapters.maps else None}},
     ).save(gen.manifest)
     return BuildResult(
         papers=len(rows), embedded=len(todo), new=new, changed=changed,
@@ -255,6 +264,17 @@ def _cluster(gen: Generation, prev: Generation | None, settings: Settings, rows:
                        method=settings.cluster_method, map_method=settings.map_method)
     c.params = params
     c.save(gen.path)
+
+
+def _mine_lexicon(gen: Generation, rows: list[tuple[int, Paper]], trusted: np.ndarray):
+    """Korean<->English term pairs of the whole corpus (a few seconds; redone every build so new days count)."""
+    with PaperStore(gen.store) as store:
+        lex = store.lexical_tokens()
+    empty: tuple[list[str], list[str]] = ([], [])
+    lexicon = mine([field_text(p, "summary") for _, p in rows], [lex.get(r, empty)[0] for r, _ in rows],
+                   [lex.get(r, empty)[1] for r, _ in rows], trusted)
+    lexicon.save(gen.path)
+    return lexicon
 
 
 def _unit_rows(v: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ from indexer.agreement import suspect_mask
 from indexer.corpus import load_corpus
 from indexer.manifest import corpus_hash
 from indexer.reader import IndexMissingError, open_index
+from indexer.adapter import Adapters
 from indexer.vectors import combine
 
 
@@ -60,7 +61,7 @@ def verify(data_dir: Path, corpus: list[Path] | Path | None = None) -> VerifyRep
         if len(idx.ids) and not problems:
             sample = np.linspace(0, len(idx.ids) - 1, num=min(50, len(idx.ids))).astype(int)
             want = combine({f: v[sample] for f, v in idx.vectors.items()}, m.weights,
-                           suspect_mask(idx.agreement)[sample])
+                           suspect_mask(idx.agreement)[sample], _predictor(idx.generation.path))
             got = np.stack([idx.ann.reconstruct(int(idx.ids[i])) for i in sample])
             if not np.allclose(want, got, atol=1e-4):
                 problems.append("FAISS vectors do not match the saved per-field embeddings")
@@ -80,3 +81,8 @@ def verify(data_dir: Path, corpus: list[Path] | Path | None = None) -> VerifyRep
         return VerifyReport(not problems, idx.generation.name, len(rows), corpus_papers, problems)
     finally:
         idx.close()
+
+
+def _predictor(gen_path: Path):
+    adapters = Adapters.load(gen_path)
+    return adapters.predict_summaries if adapters.maps else None

@@ -43,7 +43,8 @@ def _state_dict_sha256(model) -> str:
     h = hashlib.sha256()
     for key, tensor in sorted(model.state_dict().items()):
         h.update(key.encode())
-        h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+        # bf16 tensors have no numpy dtype: hash their float32 values (exact, so the hash is stable)
+        h.update(tensor.detach().cpu().float().contiguous().numpy().tobytes())
     return h.hexdigest()
 
 

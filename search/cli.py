@@ -16,7 +16,7 @@ from rich.table import Table
 from indexer.cli_common import UserError, console, friendly_errors, make_settings, print_json
 from indexer.manifest import ModelMismatchError
 from indexer.reader import IndexMissingError
-from search.engine import NotFoundError, QueryError, SearchEngine
+from search.engine import METHODS, SIMILAR_METHODS, NotFoundError, QueryError, SearchEngine
 from search.filters import FilterError, Filters
 from search.schemas import RankMode, SearchResponse
 
@@ -51,6 +51,9 @@ def _read_jsonl(path: Path, key: str) -> list[tuple[object, str]]:
 def _print_table(resp: SearchResponse) -> None:
     for n in resp.notices:
         console.print(f"[yellow]note:[/yellow] {escape(n)}", highlight=False)
+    if resp.expanded_terms:
+        terms = ", ".join(f"{t} ({w:.2f})" for t, w in resp.expanded_terms.items())
+        console.print(f"[dim]also matched, from the corpus lexicon:[/dim] {escape(terms)}", highlight=False)
     head = f"similar to {', '.join(resp.similar_to)}" if resp.similar_to else f"“{escape(resp.query)}”"
     table = Table(title=f"{head} — {len(resp.results)} of {resp.total} papers ({resp.mode.value})", show_lines=True)
     for col in ("#", "score", "arXiv", "date", "votes", "title / summary"):
@@ -88,15 +91,16 @@ def register(app: typer.Typer) -> None:
         author: Annotated[Optional[str], typer.Option(help="author name substring")] = None,
         cluster: Annotated[Optional[int], typer.Option(help="topic cluster id (see /api/clusters)")] = None,
         mode: Annotated[RankMode, typer.Option(help="rank mode")] = RankMode.relevance,
-        method: Annotated[str, typer.Option(help="hybrid | dense | lexical")] = "hybrid",
+        method: Annotated[Optional[str], typer.Option(
+            help="learned | hybrid | dense | lexical (default: learned where its weights ship, else hybrid)")] = None,
         queries_file: Annotated[Optional[Path], typer.Option(help='JSONL of {"id":..,"query":..}; prints JSONL')] = None,
         data_dir: DataDirOpt = None,
         json_out: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
     ) -> None:
         """Search papers (hybrid dense + BM25, cross-lingual)."""
         with friendly_errors(ERRORS):
-            if method not in ("hybrid", "dense", "lexical"):
-                raise UserError(f"--method must be hybrid, dense or lexical, got {method!r}")
+            if method is not None and method not in METHODS:
+                raise UserError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
             if (query is None) == (queries_file is None):
                 raise UserError("give a query or --queries-file (not both)")
             f = Filters(_date(date_from, "--date-from"), _date(date_to, "--date-to"), min_votes, author, cluster)
@@ -115,6 +119,8 @@ def register(app: typer.Typer) -> None:
         arxiv_id: Annotated[Optional[str], typer.Argument(help="arXiv id or arxiv.org URL")] = None,
         k: Annotated[int, typer.Option("--k", help="results (1-100)")] = 10,
         ids_file: Annotated[Optional[Path], typer.Option(help='JSONL of {"id":..,"arxiv_id":..}; prints JSONL')] = None,
+        method: Annotated[Optional[str], typer.Option(
+            help="learned | dense | lexical (default: learned where its weights ship, else dense)")] = None,
         data_dir: DataDirOpt = None,
         json_out: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
     ) -> None:
@@ -122,9 +128,11 @@ def register(app: typer.Typer) -> None:
         with friendly_errors(ERRORS):
             if (arxiv_id is None) == (ids_file is None):
                 raise UserError("give an arXiv id or --ids-file (not both)")
+            if method is not None and method not in SIMILAR_METHODS:
+                raise UserError(f"--method must be one of {', '.join(SIMILAR_METHODS)}, got {method!r}")
             items = _read_jsonl(ids_file, "arxiv_id") if ids_file else None
             engine = SearchEngine.open(make_settings(data_dir=data_dir))
             if items is not None:
-                _batch(items, lambda a: engine.similar(a, k=k))
+                _batch(items, lambda a: engine.similar(a, k=k, method=method))
             else:
-                _emit(engine.similar(arxiv_id, k=k), json_out)
+                _emit(engine.similar(arxiv_id, k=k, method=method), json_out)

@@ -8,18 +8,25 @@ generation and one warm model; reloading makes a new engine and swaps it.
 from __future__ import annotations
 
 import numbers
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
+from indexer.adapter import Adapters
 from indexer.agreement import SUSPECT_BELOW, suspect_mask
 from indexer.ids import normalize_arxiv_id
+from indexer.lexicon import Lexicon
 from indexer.passages import summary_text
 from indexer.reader import LoadedIndex, open_index
 from indexer.settings import Settings
+from indexer.vectors import combine, summary_like
+from search.features import SEED_TERMS, FeatureSet, query_features, seed_features
 from search.filters import FilterColumns, Filters
 from search.fusion import top
+from search.learned import LinearFusion, load_models
 from search.lexical import LexicalIndex
 from search.ranking import HybridParams, fuse, rerank
 from search.schemas import RankMode, SearchResponse, SearchResult
@@ -29,7 +36,10 @@ from search.tokenize import tokens
 MAX_QUERY_CHARS = 500
 MAX_K = 100
 POOL = 100
-METHODS = ("lexical", "dense", "hybrid")  # relevance candidates re-ranked by the votes / recency / blend modes
+# relevance rankers; the votes / recency / blend modes re-rank their candidates. "learned" is the
+# default where its trained weights ship (search/fusion_weights.json), "hybrid" the hand-tuned fallback.
+METHODS = ("lexical", "dense", "hybrid", "learned")
+SIMILAR_METHODS = ("dense", "lexical", "learned")
 
 
 class QueryError(ValueError):
@@ -44,12 +54,16 @@ class NotFoundError(LookupError):
 class Ranking:
     scores: np.ndarray        # full-length, -inf outside the filter
     terms: list[str]
+    expanded: dict[str, float] | None = None   # lexicon terms added to the lexical query, with weights
 
 
 class SearchEngine:
-    def __init__(self, idx: LoadedIndex, embedder, params: HybridParams | None = None):
+    def __init__(self, idx: LoadedIndex, embedder, params: HybridParams | None = None,
+                 models: dict[str, LinearFusion] | None = None, blas_threads: int = 1):
         self.idx, self.embedder = idx, embedder
+        self.blas_threads = blas_threads
         self.params = params or HybridParams()
+        self.models = load_models() if models is None else models
         by_rid = dict(idx.store.all())
         self.rids = idx.ids.astype(np.int64)
         self.papers = [by_rid[int(r)] for r in self.rids]
@@ -64,12 +78,21 @@ class SearchEngine:
         self.summary_vecs = idx.vectors["summary"]
         self.agreement = idx.agreement
         self.suspect = suspect_mask(self.agreement, idx.manifest.extra.get("suspect_threshold", SUSPECT_BELOW))
+        self.adapters = Adapters.load(idx.generation.path)
+        predict = self.adapters.predict_summaries if self.adapters.maps else None
+        self.paper_vecs = combine(idx.vectors, idx.manifest.weights, self.suspect, predict)  # what FAISS holds
+        self.summary_like = summary_like(idx.vectors["title"], idx.vectors["summary"], self.suspect, predict)
+        self.log_votes = np.log1p(np.maximum(self.columns.votes, 0)).astype(np.float32)
+        self.lexicon = Lexicon.load(idx.generation.path)
         self._summaries = [summary_text(p) for p in self.papers]
         self.encode_query("warm up")  # first-request latency: load kernels and Kiwi now, not under load
         tokens("warm up")
+        self._pools = ThreadpoolController() if blas_threads else None  # sees the BLAS libraries loaded by now
 
     @classmethod
-    def open(cls, settings: Settings, embedder=None) -> "SearchEngine":
+    def open(cls, settings: Settings, embedder=None, params: HybridParams | None = None,
+             models: dict[str, LinearFusion] | None = None) -> "SearchEngine":
+        """Load the served generation with a warm model (`settings.query_blas_threads` applies to searches)."""
         idx = open_index(Path(settings.data_dir))
         try:
             idx.manifest.check_model(settings.model)
@@ -82,7 +105,7 @@ class SearchEngine:
         except BaseException:
             idx.close()
             raise
-        return cls(idx, embedder)
+        return cls(idx, embedder, params, models, settings.query_blas_threads)
 
     def rebuild_lexical(self) -> None:
         """(Re)build BM25 from the tokens cached in the store, with the current title boost."""
@@ -95,9 +118,9 @@ class SearchEngine:
 
     def set_weights(self, weights: dict[str, float]) -> None:
         """Re-weight title vs summary in the in-memory FAISS index (experiments; the saved index is untouched)."""
-        from indexer.vectors import combine
-
-        self.idx.ann.index_vectors(self.rids, combine(self.idx.vectors, weights, self.suspect))
+        self.paper_vecs = combine(self.idx.vectors, weights, self.suspect,
+                                  self.adapters.predict_summaries if self.adapters.maps else None)
+        self.idx.ann.index_vectors(self.rids, self.paper_vecs)
         self.idx.manifest.weights = dict(weights)
 
     @property
@@ -126,38 +149,84 @@ class SearchEngine:
     def encode_query(self, query: str) -> np.ndarray:
         return self.embedder.encode_queries([query])[0]
 
-    def rankings(self, query: str, mask: np.ndarray | None, methods=METHODS) -> tuple[dict[str, np.ndarray], list[str]]:
-        """Full-length scores per method from one query encoding (the quality harness asks for all three)."""
+    def expand(self, terms: list[str]) -> dict[str, float]:
+        """Other-language lexicon terms for the lexical ranker, weighted below the query's own."""
+        return self.lexicon.expand(terms, self.params.expansion_weight)
+
+    def title_term_cover(self, terms: list[str]) -> np.ndarray:
+        """Per paper: share of these distinct terms that occur in its title."""
+        cols = [self.lexical.vocab[t] for t in terms if t in self.lexical.vocab]
+        if not terms or not cols:
+            return np.zeros(self.size, dtype=np.float32)
+        hit = self.lexical.fields["title"].matrix[:, cols] > 0
+        return (np.asarray(hit.sum(axis=1)).ravel() / len(terms)).astype(np.float32)
+
+    def seed_terms(self, positions: list[int]) -> dict[str, float]:
+        """A seed paper's most distinctive BM25 terms (title only when its summary is suspect)."""
+        out: dict[str, float] = {}
+        for p in positions:
+            field = "title" if self.suspect[p] else "all"
+            for t, w in self.lexical.top_terms(p, SEED_TERMS, field).items():
+                out[t] = out.get(t, 0.0) + w / len(positions)
+        return out
+
+    def features(self, query: str, terms: list[str] | None = None, qvec: np.ndarray | None = None) -> FeatureSet:
+        terms = tokens(query) if terms is None else terms
+        qvec = self.encode_query(query) if qvec is None else qvec
+        return query_features(self, qvec, terms, self.expand(terms))
+
+    def rankings(self, query: str, mask: np.ndarray | None, methods=METHODS) -> tuple[dict[str, np.ndarray], Ranking]:
+        """Full-length scores per method from one query encoding (the quality harness asks for all of them)."""
         terms = tokens(query)
+        expanded = self.expand(terms)
         out: dict[str, np.ndarray] = {}
-        lexical = self.lexical_scores(terms, mask) if {"lexical", "hybrid"} & set(methods) else None
-        dense = self.dense_scores(self.encode_query(query), mask) if {"dense", "hybrid"} & set(methods) else None
+        need_dense = {"dense", "hybrid", "learned"} & set(methods)
+        qvec = self.encode_query(query) if need_dense else None
+        lexical = None
+        if {"lexical", "hybrid"} & set(methods):
+            lexical = self.lexical.scores(terms) + (self.lexical.scores(expanded) if expanded else 0.0)
+            lexical = lexical if mask is None else np.where(mask, lexical, -np.inf).astype(np.float32)
+        dense = self.dense_scores(qvec, mask) if {"dense", "hybrid"} & set(methods) else None
         if "lexical" in methods:  # a paper sharing no term with the query is not a lexical hit
             out["lexical"] = np.where(lexical > 0, lexical, -np.inf).astype(np.float32)
         if "dense" in methods:
             out["dense"] = dense
         if "hybrid" in methods:
             out["hybrid"] = fuse(dense, lexical, mask, self.params)
-        return out, terms
+        if "learned" in methods:
+            fs = query_features(self, qvec, terms, expanded)
+            out["learned"] = self.models["query"].score(fs, mask)
+        return out, Ranking(np.empty(0), terms, expanded)
 
     def rank(self, query: str, mask: np.ndarray | None, method: str = "hybrid") -> Ranking:
-        scores, terms = self.rankings(query, mask, (method,))
-        return Ranking(scores[method], terms)
+        scores, r = self.rankings(query, mask, (method,))
+        r.scores = scores[method]
+        return r
 
     # ---- public API --------------------------------------------------------------------
+    def _compute(self):
+        """Queries run their matrix-vector products on one BLAS thread (see Settings.query_blas_threads)."""
+        return self._pools.limit(limits=self.blas_threads, user_api="blas") if self._pools else nullcontext()
+
     def search(
         self,
         query: str,
         k: int = 10,
         filters: Filters = Filters(),
         mode: RankMode = RankMode.relevance,
-        method: str = "hybrid",
+        method: str | None = None,
     ) -> SearchResponse:
+        with self._compute():
+            return self._search(query, k, filters, mode, method)
+
+    def _search(self, query: str, k: int, filters: Filters, mode: RankMode, method: str | None) -> SearchResponse:
+        method = self._method(method, METHODS)
         query, notices = self.check(query, k)
         mask = self.columns.mask(filters)
         aid = normalize_arxiv_id(query)
         if aid is not None:  # "papers like this one", ranked by the same modes and with the same facets
-            scores, mask, seeds = self._rocchio([aid], [], filters)
+            sim_method = method if method in SIMILAR_METHODS else self._method(None, SIMILAR_METHODS)
+            scores, mask, seeds = self._like([aid], [], filters, sim_method)
             r = Ranking(scores, tokens(self.papers[self.pos_of[aid]].title))
             similar_to = seeds
         else:
@@ -169,8 +238,21 @@ class SearchEngine:
         pos, scores = top(r.scores, max(k, POOL))
         facets = self._facets(pos)
         pos, scores = rerank(pos, scores, mode, self.columns, k)
+        highlight = r.terms + list(r.expanded or {})
         return SearchResponse(query=query, mode=mode, total=total, notices=notices, facets=facets, similar_to=similar_to,
-                              results=[self._result(int(p), float(s), r.terms) for p, s in zip(pos, scores)])
+                              method=method, expanded_terms={t: round(w, 3) for t, w in (r.expanded or {}).items()},
+                              results=[self._result(int(p), float(s), highlight) for p, s in zip(pos, scores)])
+
+    def _method(self, method: str | None, allowed: tuple[str, ...]) -> str:
+        """The requested ranker, validated; by default the learned one where its weights ship."""
+        if method is None:
+            similar = allowed is SIMILAR_METHODS
+            return "learned" if ("similar" if similar else "query") in self.models else ("dense" if similar else "hybrid")
+        if method not in allowed:
+            raise QueryError(f"method must be one of {', '.join(allowed)}, got {method!r}")
+        if method == "learned" and ("similar" if allowed is SIMILAR_METHODS else "query") not in self.models:
+            raise QueryError("no learned ranker is installed (search/fusion_weights.json); choose another method")
+        return method
 
     def _facets(self, pos: np.ndarray) -> dict[str, int]:
         if self.columns.clusters is None or len(pos) == 0:
@@ -178,35 +260,51 @@ class SearchEngine:
         ids, counts = np.unique(self.columns.clusters[pos], return_counts=True)
         return {str(int(i)): int(c) for i, c in sorted(zip(ids, counts), key=lambda t: -t[1]) if i >= 0}
 
-    def similar(self, arxiv_id: str, k: int = 10, filters: Filters = Filters()) -> SearchResponse:
-        return self.more_like([arxiv_id], [], k=k, filters=filters)
+    def similar(self, arxiv_id: str, k: int = 10, filters: Filters = Filters(), method: str | None = None) -> SearchResponse:
+        return self.more_like([arxiv_id], [], k=k, filters=filters, method=method)
 
     def more_like(
-        self, positive: list[str], negative: list[str] | None = None, k: int = 10, filters: Filters = Filters()
+        self, positive: list[str], negative: list[str] | None = None, k: int = 10, filters: Filters = Filters(),
+        method: str | None = None,
     ) -> SearchResponse:
-        """Rocchio: mean of the positives' vectors minus half the negatives'; inputs excluded."""
+        """Papers like the positives and unlike the negatives; inputs excluded."""
         if not positive:
             raise QueryError("give at least one positive arXiv id")
         self.check_k(k)
-        scores, mask, seeds = self._rocchio(positive, negative or [], filters)
+        method = self._method(method, SIMILAR_METHODS)
+        with self._compute():
+            scores, mask, seeds = self._like(positive, negative or [], filters, method)
         pos, s = top(scores, max(k, POOL))
         facets = self._facets(pos)
         terms = tokens(" ".join(self.paper(a).title for a in seeds))
         return SearchResponse(query=" ".join(seeds), total=int(mask.sum()), similar_to=seeds, facets=facets,
+                              method=method,
                               results=[self._result(int(p), float(v), terms) for p, v in zip(pos[:k], s[:k])])
 
-    def _rocchio(self, positive: list[str], negative: list[str], filters: Filters):
-        """Dense scores for "more like these": mean of the positives minus half the negatives, inputs excluded."""
+    def _like(self, positive: list[str], negative: list[str], filters: Filters, method: str):
+        """Scores for "more like these" by one method, with the inputs masked out.
+
+        dense: Rocchio on the index vectors (mean of the positives minus half the negatives);
+        lexical: BM25 with the seeds' most distinctive terms (title only for a suspect summary);
+        learned: both, with title/summary/cross-lingual similarities, fused by the trained weights.
+        """
         ids = [self._require(a) for a in [*positive, *negative]]
         pos_idx, neg_idx = ids[: len(positive)], ids[len(positive):]
-        vec = self._paper_vectors(pos_idx).mean(axis=0)
-        if neg_idx:
-            vec = vec - 0.5 * self._paper_vectors(neg_idx).mean(axis=0)
-        vec = vec / (np.linalg.norm(vec) or 1.0)
         mask = self.columns.mask(filters)
         mask = np.ones(self.size, dtype=bool) if mask is None else mask.copy()
         mask[ids] = False
-        return self.dense_scores(vec, mask), mask, [self.papers[i].arxiv_id for i in pos_idx]
+        seeds = [self.papers[i].arxiv_id for i in pos_idx]
+        if method == "dense":
+            vec = self.paper_vecs[pos_idx].mean(axis=0)
+            if neg_idx:
+                vec = vec - 0.5 * self.paper_vecs[neg_idx].mean(axis=0)
+            vec = vec / (np.linalg.norm(vec) or 1.0)
+            return self.dense_scores(vec, mask), mask, seeds
+        fs = seed_features(self, pos_idx, neg_idx)
+        if method == "lexical":
+            s = fs.values["bm25_seed"]
+            return np.where(mask & (s > 0), s, -np.inf).astype(np.float32), mask, seeds
+        return self.models["similar"].score(fs, mask), mask, seeds
 
     def cluster_papers(self, cluster_id: int, k: int = 50) -> tuple[int, list[SearchResult]]:
         """Members of a topic cluster, most voted first (then most recent)."""
@@ -225,10 +323,6 @@ class SearchEngine:
         return bool(self.suspect[i]), float(self.agreement[i])
 
     # ---- helpers -------------------------------------------------------------------------
-    def _paper_vectors(self, positions: list[int]) -> np.ndarray:
-        """The paper's own index vectors (title-only for a suspect summary), straight from FAISS."""
-        return np.stack([self.idx.ann.reconstruct(int(self.rids[p])) for p in positions])
-
     def _require(self, arxiv_id: str) -> int:
         aid = normalize_arxiv_id(arxiv_id) or arxiv_id.strip()
         if aid not in self.pos_of:

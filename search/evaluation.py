@@ -14,6 +14,7 @@ class Judged:
     relevant: dict[str, int]           # arxiv id -> grade (2 = exactly, 1 = partly)
     lang: str = ""
     kind: str = ""
+    split: str = ""                    # "tune" (rankers may be tuned on it) or "heldout" (reported only)
 
 
 @dataclass
@@ -67,5 +68,5 @@ def load_judged(path: Path, text_key: str) -> list[Judged]:
         if line.strip():
             o = json.loads(line)
             out.append(Judged(o["id"], o[text_key], {k: int(v) for k, v in o["relevant"].items()},
-                              o.get("lang", ""), o.get("kind", "")))
+                              o.get("lang", ""), o.get("kind", ""), o.get("split", "")))
     return out

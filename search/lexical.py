@@ -1,32 +1,107 @@
-"""BM25 over Korean-summary morphemes and English-title words (bm25s).
+"""BM25 over Korean-summary morphemes and English-title words, per field, with weighted queries.
 
 Documents are the tokens cached in the store at build time (tokenising the
 whole corpus with Kiwi takes about a minute; a search process must not).
-Title tokens are repeated `title_boost` times so a title hit counts more than
-one passing mention in a long summary.
+Scores are one sparse matrix product: each field is a (docs x vocabulary)
+matrix of BM25 term contributions (Lucene idf, k1/b length normalisation), so a
+query is a weighted term vector. Weighted terms are what lexicon expansion
+needs (expanded terms count less than the user's own), and separate title and
+summary fields are what the learned fusion and find-similar need.
+
+Fields: "all" (title tokens repeated `title_boost` times + summary: a title hit
+counts more than one passing mention in a long summary), "title", "summary".
 """
 from __future__ import annotations
 
-import bm25s
+from collections import Counter
+
 import numpy as np
+from scipy import sparse
 
 from search.tokenize import tokens
 
+FIELDS = ("all", "title", "summary")
+
+
+class _Field:
+    def __init__(self, docs: list[list[str]], vocab: dict[str, int], k1: float, b: float):
+        n = len(docs)
+        rows, cols, tfs = [], [], []
+        for i, d in enumerate(docs):
+            for t, c in Counter(d).items():
+                rows.append(i)
+                cols.append(vocab[t])
+                tfs.append(c)
+        tf = np.asarray(tfs, dtype=np.float32)
+        col = np.asarray(cols, dtype=np.int64)
+        row = np.asarray(rows, dtype=np.int64)
+        dl = np.asarray([len(d) for d in docs], dtype=np.float32)
+        avgdl = float(dl.mean()) if n and dl.mean() > 0 else 1.0
+        df = np.bincount(col, minlength=len(vocab)).astype(np.float32)
+        self.idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        norm = k1 * (1 - b + b * dl[row] / avgdl) if len(row) else np.empty(0, dtype=np.float32)
+        w = self.idf[col] * tf / (tf + norm)
+        self.matrix = sparse.csc_matrix((w.astype(np.float32), (row, col)), shape=(n, len(vocab)))
+        self.csr = self.matrix.tocsr()
+
 
 class LexicalIndex:
-    def __init__(self, docs: list[list[str]], k1: float = 1.2, b: float = 0.75):
-        self.n = len(docs)
-        self.bm25 = bm25s.BM25(k1=k1, b=b)
-        # bm25s cannot index an empty document list or all-empty docs; keep a placeholder token
-        self.bm25.index([d if d else ["\u2400"] for d in docs] or [["\u2400"]], show_progress=False)
+    def __init__(self, title_tokens: list[list[str]], summary_tokens: list[list[str]], title_boost: int = 2,
+                 k1: float = 1.2, b: float = 0.75):
+        self.n = len(title_tokens)
+        self.vocab: dict[str, int] = {}
+        for d in (*title_tokens, *summary_tokens):
+            for t in d:
+                self.vocab.setdefault(t, len(self.vocab))
+        docs = {
+            "all": [t * title_boost + s for t, s in zip(title_tokens, summary_tokens)],
+            "title": title_tokens,
+            "summary": summary_tokens,
+        }
+        self.fields = {f: _Field(d, self.vocab, k1, b) for f, d in docs.items()}
 
     @classmethod
     def from_fields(cls, title_tokens: list[list[str]], summary_tokens: list[list[str]], title_boost: int = 2):
-        return cls([t * title_boost + s for t, s in zip(title_tokens, summary_tokens)])
+        return cls(title_tokens, summary_tokens, title_boost)
 
-    def scores(self, query: str | list[str]) -> np.ndarray:
-        """BM25 score of every document (position-aligned with the index's ids); zeros if no term matches."""
-        q = tokens(query) if isinstance(query, str) else query
-        if not q or self.n == 0:
+    def scores(self, query: str | list[str] | dict[str, float], field: str = "all") -> np.ndarray:
+        """BM25 score of every document (aligned with the index rows); zeros where no term matches.
+
+        A list counts repeated terms repeatedly; a dict gives each term its own weight.
+        """
+        if field not in self.fields:
+            raise ValueError(f"unknown BM25 field {field!r}; expected one of {', '.join(FIELDS)}")
+        if isinstance(query, str):
+            query = tokens(query)
+        weights = Counter(query) if isinstance(query, list) else query
+        cols = [(self.vocab[t], w) for t, w in weights.items() if t in self.vocab and w]
+        if not cols or self.n == 0:
             return np.zeros(self.n, dtype=np.float32)
-        return np.asarray(self.bm25.get_scores(q), dtype=np.float32)[: self.n]
+        m = self.fields[field].matrix
+        idx = np.fromiter((c for c, _ in cols), dtype=np.int64)
+        w = np.fromiter((x for _, x in cols), dtype=np.float32)
+        return np.asarray(m[:, idx] @ w, dtype=np.float32).ravel()
+
+    def top_terms(self, pos: int, n: int = 30, field: str = "all") -> dict[str, float]:
+        """A document's n most distinctive terms by BM25 weight (the query of "more like this")."""
+        row = self.fields[field].csr[pos]
+        order = np.argsort(-row.data)[:n]
+        inv = self.terms()
+        return {inv[int(row.indices[i])]: float(row.data[i]) for i in order}
+
+    def doc_terms(self, pos: int, field: str = "title") -> list[str]:
+        """The distinct terms of one document's field."""
+        inv = self.terms()
+        return [inv[int(i)] for i in self.fields[field].csr[pos].indices]
+
+    def idf(self, term: str, field: str = "all") -> float:
+        i = self.vocab.get(term)
+        return float(self.fields[field].idf[i]) if i is not None else 0.0
+
+    def terms(self) -> list[str]:
+        """Vocabulary by column index."""
+        if not hasattr(self, "_inv"):
+            self._inv = [""] * len(self.vocab)
+            for t, i in self.vocab.items():
+                self._inv[i] = t
+        return self._inv

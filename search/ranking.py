@@ -18,6 +18,7 @@ class HybridParams:
     dense_weight: float = 0.7    # zscore: weight of dense; rrf: relative weight of the dense ranking
     depth: int = 200             # how deep each ranking goes into RRF
     title_boost: int = 2         # title tokens repeated in the BM25 document
+    expansion_weight: float = 0.4  # lexicon (other-language) terms: this x confidence, below the query's own 1.0
 
 
 def fuse(dense: np.ndarray, lexical: np.ndarray, mask: np.ndarray | None, p: HybridParams) -> np.ndarray:

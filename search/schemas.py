@@ -36,5 +36,9 @@ class SearchResponse(BaseModel):
     results: list[SearchResult]
     notices: list[str] = Field(default_factory=list)
     similar_to: list[str] = Field(default_factory=list, description="set when the query was an arXiv id or URL")
+    method: str = Field(default="", description="the ranker that produced the results (lexical, dense, hybrid, learned)")
+    expanded_terms: dict[str, float] = Field(
+        default_factory=dict,
+        description="other-language terms the corpus lexicon added to the lexical query, with their weights")
     facets: dict[str, int] = Field(default_factory=dict,
                                    description="topic cluster id -> papers among the 100 most relevant candidates")

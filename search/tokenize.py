@@ -43,11 +43,14 @@ def _kiwi() -> Kiwi:
     return _shared
 
 
+def latin_tokens(text: str) -> list[str]:
+    """Tokens of Latin-script text without Kiwi: what `tokens` yields for its foreign words."""
+    return [p for p in _SPLIT_FOREIGN.findall(text.lower()) if p not in _EN_STOP and (len(p) > 1 or p.isdigit())]
+
+
 def _emit(form: str, tag: str, out: list[str]) -> None:
     if tag == "SL" or tag == "SN":
-        for piece in _SPLIT_FOREIGN.findall(form.lower()):
-            if piece not in _EN_STOP and (len(piece) > 1 or piece.isdigit()):
-                out.append(piece)
+        out.extend(latin_tokens(form))
     elif tag in _STEM_TAGS:
         out.append(form + "다")
     elif len(form) > 1 or tag in ("NNG", "NNP"):

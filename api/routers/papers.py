@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from api.deps import engine
-from api.schemas import PaperDetail, SimilarRequest
+from api.schemas import PaperDetail, SimilarMethod, SimilarRequest
 from search.engine import MAX_K, SearchEngine
 from search.schemas import SearchResponse
 
@@ -27,8 +27,10 @@ def paper_detail(e: SearchEngine, arxiv_id: str) -> PaperDetail:
 
 @router.get("/papers/{arxiv_id:path}/similar", response_model=SearchResponse)
 def similar(e: Annotated[SearchEngine, Depends(engine)], arxiv_id: ArxivId,
-            k: Annotated[int, Query(ge=1, le=MAX_K)] = 10) -> SearchResponse:
-    return e.similar(arxiv_id, k=k)
+            k: Annotated[int, Query(ge=1, le=MAX_K)] = 10,
+            method: Annotated[SimilarMethod | None, Query(description="ranker; default: learned")] = None,
+            ) -> SearchResponse:
+    return e.similar(arxiv_id, k=k, method=method)
 
 
 @router.get("/papers/{arxiv_id:path}", response_model=PaperDetail)
@@ -38,4 +40,4 @@ def paper(e: Annotated[SearchEngine, Depends(engine)], arxiv_id: ArxivId) -> Pap
 
 @router.post("/similar", response_model=SearchResponse)
 def more_like(e: Annotated[SearchEngine, Depends(engine)], body: SimilarRequest) -> SearchResponse:
-    return e.more_like(body.positive, body.negative, k=body.k)
+    return e.more_like(body.positive, body.negative, k=body.k, method=body.method)

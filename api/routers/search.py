@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
@@ -27,5 +27,7 @@ def search(
     author: Annotated[str | None, Query(max_length=200)] = None,
     mode: RankMode = RankMode.relevance,
     cluster: Annotated[int | None, Query(ge=-1, le=100_000, description="topic cluster id (/api/clusters)")] = None,
+    method: Annotated[Literal["learned", "hybrid", "dense", "lexical"] | None,
+                      Query(description="ranker; default: learned where its weights ship, else hybrid")] = None,
 ) -> SearchResponse:
-    return e.search(q, k=k, filters=Filters(date_from, date_to, min_votes, author, cluster), mode=mode)
+    return e.search(q, k=k, filters=Filters(date_from, date_to, min_votes, author, cluster), mode=mode, method=method)

@@ -125,3 +125,19 @@ def test_topics_pages(client):
     assert client.get("/topics/99999").status_code == 404
     r = client.get("/", params={"q": "video generation"})
     assert 'class="facet"' in r.text
+
+
+def test_search_reports_ranker_and_lexicon_expansion(client):
+    body = client.get("/api/search", params={"q": "video generation", "k": 3}).json()
+    assert body["method"] == "learned"
+    assert body["expanded_terms"] and all(0 < w < 1 for w in body["expanded_terms"].values())
+    assert client.get("/api/search", params={"q": "video", "method": "lexical"}).json()["method"] == "lexical"
+    r = client.get("/api/search", params={"q": "video", "method": "magic"})
+    assert r.status_code == 422 and "method" in r.json()["detail"]
+    sim = client.get("/api/papers/2404.03592/similar", params={"k": 3, "method": "dense"}).json()
+    assert sim["method"] == "dense" and len(sim["results"]) == 3
+    more = client.post("/api/similar", json={"positive": ["2404.03592"], "k": 3, "method": "lexical"}).json()
+    assert more["method"] == "lexical"
+    assert client.post("/api/similar", json={"positive": ["2404.03592"], "method": "hybrid"}).status_code == 422
+    page = client.get("/", params={"q": "video generation"}).text
+    assert 'id="expanded-terms"' in page and next(iter(body["expanded_terms"])) in page

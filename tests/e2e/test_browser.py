@@ -97,3 +97,13 @@ def test_english_query_and_filter_from_the_keyboard(server, page):
     scores = [float(s) for s in page.locator("article.card .score").all_inner_texts()]
     assert votes and all(v >= 10 for v in votes) and len(scores) == len(votes)
     assert_relevant_head_sorted(scores, votes)
+
+
+def test_expanded_terms_line_shows_why_a_paper_matched(server, page):
+    expanded = httpx.get(server + "/api/search", params={"q": "video generation"}).json()["expanded_terms"]
+    assert expanded
+    page.goto(server + "/?q=video+generation")
+    line = page.locator("#expanded-terms")
+    line.wait_for()
+    shown = line.locator(".term").all_inner_texts()
+    assert set(shown) == set(expanded)

@@ -52,3 +52,15 @@ def test_errors_are_clear(built_settings, tmp_path):
     bad.write_text("not json\n", encoding="utf-8")
     r = run(built_settings.data_dir, "search", "--queries-file", str(bad), "--json")
     assert r.returncode == 2 and "bad.jsonl:1" in r.stderr
+
+
+def test_method_flag_and_expansion_line(built_settings):
+    r = run(built_settings.data_dir, "search", "video generation", "--k", "2", "--json")
+    body = json.loads(r.stdout)
+    assert body["method"] == "learned" and body["expanded_terms"]
+    table = run(built_settings.data_dir, "search", "video generation", "--k", "2")
+    assert "corpus lexicon" in table.stdout and next(iter(body["expanded_terms"])) in table.stdout
+    r = run(built_settings.data_dir, "similar", "2404.03592", "--k", "3", "--method", "lexical", "--json")
+    assert json.loads(r.stdout)["method"] == "lexical"
+    r = run(built_settings.data_dir, "search", "video", "--method", "magic")
+    assert r.returncode == 2 and "--method" in r.stderr and "Traceback" not in r.stderr

@@ -1,0 +1,121 @@
+"""Linear query adapters fitted to this corpus at build time (seconds, CPU).
+
+Why: the frozen multilingual encoder puts an English description and the Korean
+summary of the same paper further apart than two Korean texts on different
+papers. Each paper gives a free training pair: its English title and its
+Korean summary. A linear map W (init identity, pulled back toward it) is fitted
+with in-batch negatives (InfoNCE) so that W·title lands on its own summary
+(`to_summary`), and another so that W·summary lands on its own title
+(`to_title`). At query time the search applies them to the query vector and
+the learned fusion weighs the adapted cosines beside the raw ones. Papers whose
+summary is suspect (it describes another paper) are left out of training.
+
+On held-out papers the title->summary MRR went 0.576 -> 0.636 (bench numbers in
+the README); the weights live in the generation (`adapter.npz`) with a hash in
+the manifest, so a search never applies an adapter to another model's vectors.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ADAPTER_FILE = "adapter.npz"
+ADAPTER_VERSION = 1
+DIRECTIONS = ("to_summary", "to_title")
+EPOCHS = 30
+BATCH = 256
+TAU = 0.05
+PULL = 1.0          # weight of ||W - I||^2 / d: stay close to the encoder's own space
+MIN_PAIRS = 64      # below this there is too little to fit: no adapter
+RIDGE = 1.0
+
+
+@dataclass
+class Adapters:
+    maps: dict[str, np.ndarray]      # direction -> (dim, dim) float32
+
+    def apply(self, direction: str, q: np.ndarray) -> np.ndarray | None:
+        m = self.maps.get(direction)
+        if m is None:
+            return None
+        v = m @ q
+        return (v / (np.linalg.norm(v) or 1.0)).astype(np.float32)
+
+    def predict_summaries(self, titles: np.ndarray) -> np.ndarray | None:
+        """Each title's expected summary vector (ridge regression), unit length; None without a fit."""
+        if "ls_w" not in self.maps:
+            return None
+        pred = self.maps["ls_scale"] * ((titles - self.maps["ls_mt"]) @ self.maps["ls_w"]) + self.maps["ls_ms"]
+        return (pred / np.maximum(np.linalg.norm(pred, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+    def fingerprint(self) -> str:
+        h = hashlib.sha256()
+        for k in sorted(self.maps):
+            h.update(k.encode())
+            h.update(np.ascontiguousarray(self.maps[k]).tobytes())
+        return h.hexdigest()[:16]
+
+    def save(self, gen_path: Path) -> None:
+        tmp = Path(gen_path) / (ADAPTER_FILE + ".tmp.npz")
+        np.savez(tmp, **self.maps)
+        tmp.replace(Path(gen_path) / ADAPTER_FILE)
+
+    @classmethod
+    def load(cls, gen_path: Path) -> "Adapters":
+        p = Path(gen_path) / ADAPTER_FILE
+        if not p.exists():
+            return cls({})
+        with np.load(p) as z:
+            return cls({k: z[k].astype(np.float32) for k in z.files})
+
+
+def fit_map(x: np.ndarray, y: np.ndarray, epochs: int = EPOCHS, seed: int = 0) -> np.ndarray:
+    """W minimising InfoNCE(normalize(W x_i), y_i) over in-batch negatives, plus PULL·||W - I||²/d."""
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    X, Y = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)), torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32))
+    d = X.shape[1]
+    eye = torch.eye(d)
+    W = torch.nn.Parameter(eye.clone())
+    opt = torch.optim.Adam([W], lr=1e-3)
+    for _ in range(epochs):
+        perm = torch.randperm(len(X), generator=g)
+        for b in range(0, len(X), BATCH):
+            i = perm[b : b + BATCH]
+            q = torch.nn.functional.normalize(X[i] @ W.T, dim=1)
+            loss = torch.nn.functional.cross_entropy(q @ Y[i].T / TAU, torch.arange(len(i)))
+            loss = loss + PULL * ((W - eye) ** 2).sum() / d
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    return W.detach().numpy().astype(np.float32)
+
+
+def fit_ridge(x: np.ndarray, y: np.ndarray, lam: float = RIDGE) -> dict[str, np.ndarray]:
+    """Least-squares map x -> y with intercept: predicts a paper's summary vector from its title.
+
+    Unlike the InfoNCE maps (which only care about ranking and drop the space's
+    shared direction), its predictions sit on the summaries' own scale, so they
+    can stand in for a summary that describes another paper.
+    Regression shrinks predictions toward the mean summary (every prediction
+    then looks like every summary and floats to the top of any search), so the
+    residuals are scaled back to the spread of real summaries (`ls_scale`).
+    """
+    mx, my = x.mean(axis=0, keepdims=True), y.mean(axis=0, keepdims=True)
+    xc, yc = x - mx, y - my
+    w = np.linalg.solve(xc.T @ xc + lam * np.eye(x.shape[1]), xc.T @ yc)
+    spread = float(np.linalg.norm(yc, axis=1).mean() / max(np.linalg.norm(xc @ w, axis=1).mean(), 1e-12))
+    return {"ls_w": w.astype(np.float32), "ls_mt": mx.astype(np.float32), "ls_ms": my.astype(np.float32),
+            "ls_scale": np.float32(spread)}
+
+
+def fit_adapters(titles: np.ndarray, summaries: np.ndarray, trusted: np.ndarray) -> Adapters:
+    rows = np.nonzero(trusted)[0]
+    if len(rows) < MIN_PAIRS:
+        return Adapters({})
+    t, s = titles[rows], summaries[rows]
+    return Adapters({"to_summary": fit_map(t, s), "to_title": fit_map(s, t), **fit_ridge(t, s)})

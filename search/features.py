@@ -1,0 +1,132 @@
+"""Per-paper ranking features of one query, or of one seed paper ("more like this").
+
+Every feature is a full-length array aligned with the index rows, so the
+learned fusion scores the whole corpus in one pass and filters stay exact.
+Query features (why each exists):
+
+* dense_title / dense_summary: cosines with the English title and the Korean
+  summary vectors. English queries meet titles, Korean queries summaries; the
+  fusion learns how much of each per query language. A suspect summary (it
+  describes another paper) is replaced by its title mapped into summary space
+  (SearchEngine.summary_like), so it neither misleads nor floats to the top.
+* dense_prf: cosine with a pseudo-relevance-feedback query (the query vector
+  moved toward the mean of the first-stage top 10): recall for topic queries.
+* adapted_summary / adapted_title: the same cosines after the corpus-fitted linear
+  query adapters (indexer.adapter: title->summary and summary->title maps);
+  zeros when the index has none.
+* bm25_all / bm25_title / bm25_summary: lexical evidence per field (summary
+  BM25 is zero for suspect rows: their text is about another paper).
+* bm25_expanded: BM25 of the lexicon's other-language terms (cross-lingual).
+* title_cover: share of the query's distinct terms found in the title: a
+  known-item query that names the paper.
+* log_votes: how much attention the paper got (a famous paper is the likelier target).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+QUERY_FEATURES = ("dense_title", "dense_summary", "dense_prf", "adapted_summary", "adapted_title", "bm25_all",
+                  "bm25_title", "bm25_summary", "bm25_expanded", "title_cover", "log_votes")
+SEED_FEATURES = ("sim_title", "sim_summary", "sim_cross", "sim_adapted", "sim_prf", "bm25_seed", "bm25_seed_title",
+                 "log_votes")
+PRF_DEPTH = 10
+PRF_WEIGHT = 0.5
+SEED_TERMS = 40
+
+
+@dataclass
+class FeatureSet:
+    values: dict[str, np.ndarray]               # feature name -> full-length array
+    terms: list[str] = field(default_factory=list)
+    expanded: dict[str, float] = field(default_factory=dict)
+    english_share: float = 0.0                  # share of the query's terms in Latin script
+
+
+def _safe(x: np.ndarray) -> np.ndarray:
+    return np.nan_to_num(x.astype(np.float32), neginf=0.0, posinf=0.0)
+
+
+def zscore(x: np.ndarray, live: np.ndarray | None) -> np.ndarray:
+    ref = x if live is None else x[live]
+    if ref.size == 0:
+        return np.zeros_like(x)
+    sd = float(ref.std())
+    return (x - float(ref.mean())) / (sd if sd > 1e-9 else 1.0)
+
+
+def query_features(engine, qvec: np.ndarray, terms: list[str], expanded: dict[str, float],
+                   first_stage: np.ndarray | None = None) -> FeatureSet:
+    """Features of one query against every paper. `first_stage` orders the PRF documents."""
+    trusted = ~engine.suspect
+    dt = engine.title_vecs @ qvec
+    ds = engine.summary_like @ qvec
+    lex = engine.lexical
+    b_all = lex.scores(terms, "all")
+    b_title = lex.scores(terms, "title")
+    b_sum = np.where(trusted, lex.scores(terms, "summary"), 0.0)
+    b_exp = lex.scores(expanded, "all") if expanded else np.zeros(engine.size, dtype=np.float32)
+    uniq = list(dict.fromkeys(terms))
+    cover = engine.title_term_cover(uniq)
+    if first_stage is None:
+        first_stage = 0.5 * zscore(dt, None) + 0.5 * zscore(ds, None)
+    topn = np.argpartition(-first_stage, PRF_DEPTH)[:PRF_DEPTH] if engine.size > PRF_DEPTH else np.arange(engine.size)
+    prf = qvec + PRF_WEIGHT * engine.paper_vecs[topn].mean(axis=0)
+    prf = prf / (np.linalg.norm(prf) or 1.0)
+    zeros = np.zeros(engine.size, dtype=np.float32)
+    to_sum, to_title = engine.adapters.apply("to_summary", qvec), engine.adapters.apply("to_title", qvec)
+    values = {
+        "dense_title": dt, "dense_summary": ds, "dense_prf": engine.paper_vecs @ prf.astype(np.float32),
+        "adapted_summary": zeros if to_sum is None else engine.summary_like @ to_sum,
+        "adapted_title": zeros if to_title is None else engine.title_vecs @ to_title,
+        "bm25_all": b_all, "bm25_title": b_title, "bm25_summary": b_sum, "bm25_expanded": b_exp,
+        "title_cover": cover, "log_votes": engine.log_votes,
+    }
+    latin = sum(1 for t in uniq if t.isascii())
+    return FeatureSet({k: _safe(v) for k, v in values.items()}, terms, expanded,
+                      latin / len(uniq) if uniq else 0.0)
+
+
+def seed_features(engine, positions: list[int], negatives: list[int] | None = None) -> FeatureSet:
+    """Features of "more like these": positives pull, negatives (half weight) push.
+
+    sim_title / sim_summary / sim_cross: cosines of the seeds' title and summary
+    vectors with every paper's (a suspect summary is replaced by its title);
+    sim_adapted: the seeds' titles mapped into summary space by the corpus adapter;
+    sim_prf: cosine with the seeds' vector moved toward their 10 nearest papers;
+    bm25_seed: BM25 with the seeds' most distinctive terms; bm25_seed_title: with
+    their title terms and the lexicon's translations of them (Korean summaries
+    that never use the title's English words).
+    """
+    def mean_unit(m: np.ndarray) -> np.ndarray:
+        v = m.mean(axis=0)
+        return v / (np.linalg.norm(v) or 1.0)
+
+    like = engine.summary_like
+
+    def sims(pos: list[int]) -> dict[str, np.ndarray]:
+        t = mean_unit(engine.title_vecs[pos])
+        s = mean_unit(like[pos])
+        cross = 0.5 * (like @ t + engine.title_vecs @ s)
+        adapted_t = engine.adapters.apply("to_summary", t)
+        adapted = like @ adapted_t if adapted_t is not None else np.zeros(engine.size, dtype=np.float32)
+        title_terms = [t for p in pos for t in engine.lexical.doc_terms(p, "title")]
+        expanded = engine.expand(title_terms)
+        return {"sim_title": engine.title_vecs @ t, "sim_summary": like @ s, "sim_cross": cross,
+                "sim_adapted": adapted, "sim_prf": engine.paper_vecs @ mean_unit(engine.paper_vecs[pos]),
+                "bm25_seed": engine.lexical.scores(engine.seed_terms(pos), "all"),
+                "bm25_seed_title": engine.lexical.scores({**{t: 1.0 for t in title_terms}, **expanded}, "all")}
+
+    values = sims(positions)
+    first = sum(zscore(values[k], None) for k in ("sim_title", "sim_summary", "bm25_seed"))
+    first[positions] = -np.inf
+    near = np.argpartition(-first, PRF_DEPTH)[:PRF_DEPTH] if engine.size > PRF_DEPTH + len(positions) else []
+    if len(near):
+        v = engine.paper_vecs[positions].mean(axis=0) + PRF_WEIGHT * engine.paper_vecs[near].mean(axis=0)
+        values["sim_prf"] = engine.paper_vecs @ (v / (np.linalg.norm(v) or 1.0)).astype(np.float32)
+    if negatives:
+        neg = sims(negatives)
+        values = {k: v - 0.5 * neg[k] for k, v in values.items()}
+    values["log_votes"] = engine.log_votes
+    return FeatureSet({k: _safe(v) for k, v in values.items()})

@@ -1,0 +1,72 @@
+"""Learned fusion: a linear ranker over standardised features (search.features).
+
+Trained offline on the tuning half of the judged dev set (`bench/train_fusion.py`:
+logistic regression, query-grouped cross-validation) and shipped as a small
+JSON of weights beside this module, with the split and scores it was trained
+on. A weight name "f*en" multiplies feature f by the query's share of Latin
+(English) terms, so English and Korean queries can weigh titles and summaries
+differently. Every feature is z-scored over the rows that pass the filters, so
+the ranker composes with filters like the other rankers.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from search.features import FeatureSet, zscore
+
+WEIGHTS_FILE = Path(__file__).with_name("fusion_weights.json")
+
+
+class FusionModelError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class LinearFusion:
+    weights: dict[str, float]
+    info: dict = field(default_factory=dict, compare=False)
+
+    def design(self, fs: FeatureSet, live: np.ndarray | None) -> np.ndarray:
+        """(rows, weights) matrix of the model's inputs, in the order of `self.weights`."""
+        return design_matrix(list(self.weights), fs, live)
+
+    def score(self, fs: FeatureSet, live: np.ndarray | None) -> np.ndarray:
+        w = np.fromiter(self.weights.values(), dtype=np.float32, count=len(self.weights))
+        out = self.design(fs, live) @ w
+        return out if live is None else np.where(live, out, -np.inf).astype(np.float32)
+
+
+def design_matrix(names: list[str], fs: FeatureSet, live: np.ndarray | None) -> np.ndarray:
+    cache: dict[str, np.ndarray] = {}
+    cols = []
+    for name in names:
+        base, _, inter = name.partition("*")
+        if base not in fs.values:
+            raise FusionModelError(f"the fusion model needs feature {base!r}, which this ranker does not compute")
+        if base not in cache:
+            cache[base] = zscore(fs.values[base], live)
+        z = cache[base]
+        if inter == "en":
+            z = z * np.float32(fs.english_share)
+        elif inter:
+            raise FusionModelError(f"unknown feature interaction {inter!r} in {name!r}")
+        cols.append(z)
+    return np.stack(cols, axis=1).astype(np.float32)
+
+
+def load_models(path: Path = WEIGHTS_FILE) -> dict[str, LinearFusion]:
+    """{"query": ..., "similar": ...} as trained; a missing file means no learned ranker."""
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {k: LinearFusion({n: float(w) for n, w in v["weights"].items()}, v.get("info", {}))
+            for k, v in data.items()}
+
+
+def save_models(models: dict[str, LinearFusion], path: Path = WEIGHTS_FILE) -> None:
+    data = {k: {"weights": m.weights, "info": m.info} for k, m in models.items()}
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
