@@ -52,8 +52,9 @@ class Settings(BaseSettings):
     threads: int = Field(default=0, ge=0, description="torch threads; 0 = all cores")
     query_blas_threads: int = Field(
         default=1, ge=0, le=64,
-        description="BLAS threads while a search runs; 1 stops OpenBLAS threads spinning against torch's on small "
-                    "CPUs (measured: learned search p50 46 -> 18 ms on 2 cores); 0 = leave the library default")
+        description="BLAS threads of a process that opens a search engine (set once, process-wide); 1 stops "
+                    "OpenBLAS threads spinning against torch's on small CPUs (learned search p50 46 -> 18 ms on "
+                    "2 cores); 0 = leave the library default")
     title_weight: float = Field(
         default=0.2, ge=0.0, le=1.0,
         description="Weight of the English-title vector in the index vector (the Korean summary gets the rest).",

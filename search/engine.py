@@ -8,12 +8,11 @@ generation and one warm model; reloading makes a new engine and swaps it.
 from __future__ import annotations
 
 import numbers
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
+from threadpoolctl import threadpool_limits
 
 from indexer.adapter import Adapters
 from indexer.agreement import SUSPECT_BELOW, suspect_mask
@@ -87,7 +86,11 @@ class SearchEngine:
         self._summaries = [summary_text(p) for p in self.papers]
         self.encode_query("warm up")  # first-request latency: load kernels and Kiwi now, not under load
         tokens("warm up")
-        self._pools = ThreadpoolController() if blas_threads else None  # sees the BLAS libraries loaded by now
+        if blas_threads:
+            # process-wide, once: OpenBLAS threads spinning after each matrix-vector product stole the cores
+            # torch encodes the next query on (2 cores: learned search p50 46 -> 18 ms). Limiting per call
+            # instead cost a fifth of the throughput at 8 concurrent requests (toggling a global setting).
+            threadpool_limits(limits=blas_threads, user_api="blas")
 
     @classmethod
     def open(cls, settings: Settings, embedder=None, params: HybridParams | None = None,
@@ -142,10 +145,6 @@ class SearchEngine:
         out[self._pos_of_rid[ids[0][keep]]] = scores[0][keep]
         return out
 
-    def lexical_scores(self, terms: list[str], mask: np.ndarray | None) -> np.ndarray:
-        s = self.lexical.scores(terms)
-        return s if mask is None else np.where(mask, s, -np.inf).astype(np.float32)
-
     def encode_query(self, query: str) -> np.ndarray:
         return self.embedder.encode_queries([query])[0]
 
@@ -184,7 +183,8 @@ class SearchEngine:
         qvec = self.encode_query(query) if need_dense else None
         lexical = None
         if {"lexical", "hybrid"} & set(methods):
-            lexical = self.lexical.scores(terms) + (self.lexical.scores(expanded) if expanded else 0.0)
+            lexical = self.lexical.trusted_scores(terms, self.suspect) + (
+                self.lexical.trusted_scores(expanded, self.suspect) if expanded else 0.0)
             lexical = lexical if mask is None else np.where(mask, lexical, -np.inf).astype(np.float32)
         dense = self.dense_scores(qvec, mask) if {"dense", "hybrid"} & set(methods) else None
         if "lexical" in methods:  # a paper sharing no term with the query is not a lexical hit
@@ -204,10 +204,6 @@ class SearchEngine:
         return r
 
     # ---- public API --------------------------------------------------------------------
-    def _compute(self):
-        """Queries run their matrix-vector products on one BLAS thread (see Settings.query_blas_threads)."""
-        return self._pools.limit(limits=self.blas_threads, user_api="blas") if self._pools else nullcontext()
-
     def search(
         self,
         query: str,
@@ -216,10 +212,6 @@ class SearchEngine:
         mode: RankMode = RankMode.relevance,
         method: str | None = None,
     ) -> SearchResponse:
-        with self._compute():
-            return self._search(query, k, filters, mode, method)
-
-    def _search(self, query: str, k: int, filters: Filters, mode: RankMode, method: str | None) -> SearchResponse:
         method = self._method(method, METHODS)
         query, notices = self.check(query, k)
         mask = self.columns.mask(filters)
@@ -272,8 +264,7 @@ class SearchEngine:
             raise QueryError("give at least one positive arXiv id")
         self.check_k(k)
         method = self._method(method, SIMILAR_METHODS)
-        with self._compute():
-            scores, mask, seeds = self._like(positive, negative or [], filters, method)
+        scores, mask, seeds = self._like(positive, negative or [], filters, method)
         pos, s = top(scores, max(k, POOL))
         facets = self._facets(pos)
         terms = tokens(" ".join(self.paper(a).title for a in seeds))

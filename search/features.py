@@ -14,8 +14,8 @@ Query features (why each exists):
 * adapted_summary / adapted_title: the same cosines after the corpus-fitted linear
   query adapters (indexer.adapter: title->summary and summary->title maps);
   zeros when the index has none.
-* bm25_all / bm25_title / bm25_summary: lexical evidence per field (summary
-  BM25 is zero for suspect rows: their text is about another paper).
+* bm25_all / bm25_title / bm25_summary: lexical evidence per field (for
+  suspect rows only the title counts: their summary is about another paper).
 * bm25_expanded: BM25 of the lexicon's other-language terms (cross-lingual).
 * title_cover: share of the query's distinct terms found in the title: a
   known-item query that names the paper.
@@ -63,10 +63,10 @@ def query_features(engine, qvec: np.ndarray, terms: list[str], expanded: dict[st
     dt = engine.title_vecs @ qvec
     ds = engine.summary_like @ qvec
     lex = engine.lexical
-    b_all = lex.scores(terms, "all")
+    b_all = lex.trusted_scores(terms, engine.suspect)
     b_title = lex.scores(terms, "title")
     b_sum = np.where(trusted, lex.scores(terms, "summary"), 0.0)
-    b_exp = lex.scores(expanded, "all") if expanded else np.zeros(engine.size, dtype=np.float32)
+    b_exp = lex.trusted_scores(expanded, engine.suspect) if expanded else np.zeros(engine.size, dtype=np.float32)
     uniq = list(dict.fromkeys(terms))
     cover = engine.title_term_cover(uniq)
     if first_stage is None:
@@ -115,8 +115,9 @@ def seed_features(engine, positions: list[int], negatives: list[int] | None = No
         expanded = engine.expand(title_terms)
         return {"sim_title": engine.title_vecs @ t, "sim_summary": like @ s, "sim_cross": cross,
                 "sim_adapted": adapted, "sim_prf": engine.paper_vecs @ mean_unit(engine.paper_vecs[pos]),
-                "bm25_seed": engine.lexical.scores(engine.seed_terms(pos), "all"),
-                "bm25_seed_title": engine.lexical.scores({**{t: 1.0 for t in title_terms}, **expanded}, "all")}
+                "bm25_seed": engine.lexical.trusted_scores(engine.seed_terms(pos), engine.suspect),
+                "bm25_seed_title": engine.lexical.trusted_scores({**{t: 1.0 for t in title_terms}, **expanded},
+                                                                 engine.suspect)}
 
     values = sims(positions)
     first = sum(zscore(values[k], None) for k in ("sim_title", "sim_summary", "bm25_seed"))

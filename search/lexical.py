@@ -82,6 +82,14 @@ class LexicalIndex:
         w = np.fromiter((x for _, x in cols), dtype=np.float32)
         return np.asarray(m[:, idx] @ w, dtype=np.float32).ravel()
 
+    def trusted_scores(self, query: list[str] | dict[str, float], suspect: np.ndarray) -> np.ndarray:
+        """BM25 over title + summary, but over the title alone where the summary is suspect
+        (it describes another paper, so its words must not match)."""
+        out = self.scores(query, "all")
+        if suspect.any():
+            out = np.where(suspect, self.scores(query, "title"), out).astype(np.float32)
+        return out
+
     def top_terms(self, pos: int, n: int = 30, field: str = "all") -> dict[str, float]:
         """A document's n most distinctive terms by BM25 weight (the query of "more like this")."""
         row = self.fields[field].csr[pos]

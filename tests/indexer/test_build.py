@@ -186,3 +186,29 @@ def test_engine_refuses_an_index_built_with_another_model(built, embedder):
 
     with pytest.raises(ModelMismatchError):
         SearchEngine.open(s, embedder=Other())
+
+
+def test_each_generation_carries_its_own_lexicon_and_adapters(built, corpus_dir, embedder):
+    from indexer.adapter import MIN_PAIRS, Adapters
+    from indexer.agreement import suspect_mask
+    from indexer.lexicon import Lexicon
+
+    s, _ = built
+    gen1 = DataDir(s.data_dir).current()
+    lex1 = Lexicon.load(gen1.path)
+    assert (gen1.path / "lexicon.json").exists() and len(lex1) > 0
+    copy_days(corpus_dir, s.corpus[0], SLICE_DAYS[2:])
+    build_index(s, progress=False, embedder_factory=CountingFactory(embedder))
+    gen2 = DataDir(s.data_dir).current()
+    lex2 = Lexicon.load(gen2.path)
+    assert gen2 != gen1 and lex2.entries != lex1.entries  # the new day's term pairs are mined in
+    idx = open_index(s.data_dir)
+    try:
+        trusted = int((~suspect_mask(idx.agreement)).sum())
+        maps = Adapters.load(gen2.path).maps
+        assert bool(maps) == (trusted >= MIN_PAIRS)
+        assert idx.manifest.extra["lexicon"]["terms"] == len(lex2)
+        assert idx.manifest.extra["adapter"]["maps"] == sorted(maps)
+    finally:
+        idx.close()
+    assert verify(s.data_dir, s.corpus).ok

@@ -38,3 +38,12 @@ def test_top_terms_prefers_rare_terms_of_the_document():
     assert list(top)[0] in {"확산", "video", "diffusion"} and len(top) == 2
     with pytest.raises(ValueError, match="unknown BM25 field"):
         lex.scores(["x"], "abstract")
+
+
+def test_trusted_scores_ignore_a_suspect_summary():
+    lex = LexicalIndex(TITLES, SUMMARIES)
+    suspect = np.array([False, True, False, False])
+    s = lex.trusted_scores(["확산"], suspect)  # 확산 occurs only in paper 1's (suspect) summary
+    assert s[1] == 0 and lex.scores(["확산"])[1] > 0
+    s = lex.trusted_scores(["video"], suspect)  # its title still counts
+    assert s[1] == lex.scores(["video"], "title")[1] > 0
