@@ -194,8 +194,8 @@ class SearchEngine:
         if "hybrid" in methods:
             out["hybrid"] = fuse(dense, lexical, mask, self.params)
         if "learned" in methods:
-            fs = query_features(self, qvec, terms, expanded)
-            out["learned"] = self.models["query"].score(fs, mask)
+            model = self.models["query"]
+            out["learned"] = model.score(query_features(self, qvec, terms, expanded, model.features), mask)
         return out, Ranking(np.empty(0), terms, expanded)
 
     def rank(self, query: str, mask: np.ndarray | None, method: str = "hybrid") -> Ranking:
@@ -291,11 +291,11 @@ class SearchEngine:
                 vec = vec - 0.5 * self.paper_vecs[neg_idx].mean(axis=0)
             vec = vec / (np.linalg.norm(vec) or 1.0)
             return self.dense_scores(vec, mask), mask, seeds
-        fs = seed_features(self, pos_idx, neg_idx)
         if method == "lexical":
-            s = fs.values["bm25_seed"]
+            s = seed_features(self, pos_idx, neg_idx, frozenset({"bm25_seed"})).values["bm25_seed"]
             return np.where(mask & (s > 0), s, -np.inf).astype(np.float32), mask, seeds
-        return self.models["similar"].score(fs, mask), mask, seeds
+        model = self.models["similar"]
+        return model.score(seed_features(self, pos_idx, neg_idx, model.features), mask), mask, seeds
 
     def cluster_papers(self, cluster_id: int, k: int = 50) -> tuple[int, list[SearchResult]]:
         """Members of a topic cluster, most voted first (then most recent)."""

@@ -57,38 +57,46 @@ def zscore(x: np.ndarray, live: np.ndarray | None) -> np.ndarray:
 
 
 def query_features(engine, qvec: np.ndarray, terms: list[str], expanded: dict[str, float],
-                   first_stage: np.ndarray | None = None) -> FeatureSet:
-    """Features of one query against every paper. `first_stage` orders the PRF documents."""
-    trusted = ~engine.suspect
+                   needed: frozenset[str] | None = None) -> FeatureSet:
+    """Features of one query against every paper; only those in `needed` (all when None)."""
+    want = (lambda f: True) if needed is None else needed.__contains__
+    lex = engine.lexical
+    zeros = np.zeros(engine.size, dtype=np.float32)
+    uniq = list(dict.fromkeys(terms))
+    values: dict[str, np.ndarray] = {}
     dt = engine.title_vecs @ qvec
     ds = engine.summary_like @ qvec
-    lex = engine.lexical
-    b_all = lex.trusted_scores(terms, engine.suspect)
-    b_title = lex.scores(terms, "title")
-    b_sum = np.where(trusted, lex.scores(terms, "summary"), 0.0)
-    b_exp = lex.trusted_scores(expanded, engine.suspect) if expanded else np.zeros(engine.size, dtype=np.float32)
-    uniq = list(dict.fromkeys(terms))
-    cover = engine.title_term_cover(uniq)
-    if first_stage is None:
-        first_stage = 0.5 * zscore(dt, None) + 0.5 * zscore(ds, None)
-    topn = np.argpartition(-first_stage, PRF_DEPTH)[:PRF_DEPTH] if engine.size > PRF_DEPTH else np.arange(engine.size)
-    prf = qvec + PRF_WEIGHT * engine.paper_vecs[topn].mean(axis=0)
-    prf = prf / (np.linalg.norm(prf) or 1.0)
-    zeros = np.zeros(engine.size, dtype=np.float32)
-    to_sum, to_title = engine.adapters.apply("to_summary", qvec), engine.adapters.apply("to_title", qvec)
-    values = {
-        "dense_title": dt, "dense_summary": ds, "dense_prf": engine.paper_vecs @ prf.astype(np.float32),
-        "adapted_summary": zeros if to_sum is None else engine.summary_like @ to_sum,
-        "adapted_title": zeros if to_title is None else engine.title_vecs @ to_title,
-        "bm25_all": b_all, "bm25_title": b_title, "bm25_summary": b_sum, "bm25_expanded": b_exp,
-        "title_cover": cover, "log_votes": engine.log_votes,
-    }
+    values["dense_title"], values["dense_summary"] = dt, ds
+    if want("dense_prf"):
+        first = 0.5 * zscore(dt, None) + 0.5 * zscore(ds, None)
+        top = np.argpartition(-first, PRF_DEPTH)[:PRF_DEPTH] if engine.size > PRF_DEPTH else np.arange(engine.size)
+        prf = qvec + PRF_WEIGHT * engine.paper_vecs[top].mean(axis=0)
+        values["dense_prf"] = engine.paper_vecs @ (prf / (np.linalg.norm(prf) or 1.0)).astype(np.float32)
+    if want("adapted_summary"):
+        to_sum = engine.adapters.apply("to_summary", qvec)
+        values["adapted_summary"] = zeros if to_sum is None else engine.summary_like @ to_sum
+    if want("adapted_title"):
+        to_title = engine.adapters.apply("to_title", qvec)
+        values["adapted_title"] = zeros if to_title is None else engine.title_vecs @ to_title
+    if want("bm25_all"):
+        values["bm25_all"] = lex.trusted_scores(terms, engine.suspect)
+    if want("bm25_title"):
+        values["bm25_title"] = lex.scores(terms, "title")
+    if want("bm25_summary"):
+        values["bm25_summary"] = np.where(engine.suspect, 0.0, lex.scores(terms, "summary"))
+    if want("bm25_expanded"):
+        values["bm25_expanded"] = lex.trusted_scores(expanded, engine.suspect) if expanded else zeros
+    if want("title_cover"):
+        values["title_cover"] = engine.title_term_cover(uniq)
+    if want("log_votes"):
+        values["log_votes"] = engine.log_votes
     latin = sum(1 for t in uniq if t.isascii())
     return FeatureSet({k: _safe(v) for k, v in values.items()}, terms, expanded,
                       latin / len(uniq) if uniq else 0.0)
 
 
-def seed_features(engine, positions: list[int], negatives: list[int] | None = None) -> FeatureSet:
+def seed_features(engine, positions: list[int], negatives: list[int] | None = None,
+                  needed: frozenset[str] | None = None) -> FeatureSet:
     """Features of "more like these": positives pull, negatives (half weight) push.
 
     sim_title / sim_summary / sim_cross: cosines of the seeds' title and summary
@@ -105,29 +113,38 @@ def seed_features(engine, positions: list[int], negatives: list[int] | None = No
 
     like = engine.summary_like
 
+    want = (lambda f: True) if needed is None else needed.__contains__
+
     def sims(pos: list[int]) -> dict[str, np.ndarray]:
         t = mean_unit(engine.title_vecs[pos])
         s = mean_unit(like[pos])
-        cross = 0.5 * (like @ t + engine.title_vecs @ s)
-        adapted_t = engine.adapters.apply("to_summary", t)
-        adapted = like @ adapted_t if adapted_t is not None else np.zeros(engine.size, dtype=np.float32)
-        title_terms = [t for p in pos for t in engine.lexical.doc_terms(p, "title")]
-        expanded = engine.expand(title_terms)
-        return {"sim_title": engine.title_vecs @ t, "sim_summary": like @ s, "sim_cross": cross,
-                "sim_adapted": adapted, "sim_prf": engine.paper_vecs @ mean_unit(engine.paper_vecs[pos]),
-                "bm25_seed": engine.lexical.trusted_scores(engine.seed_terms(pos), engine.suspect),
-                "bm25_seed_title": engine.lexical.trusted_scores({**{t: 1.0 for t in title_terms}, **expanded},
-                                                                 engine.suspect)}
+        out = {"sim_title": engine.title_vecs @ t, "sim_summary": like @ s}
+        if want("sim_cross"):
+            out["sim_cross"] = 0.5 * (like @ t + engine.title_vecs @ s)
+        if want("sim_adapted"):
+            adapted_t = engine.adapters.apply("to_summary", t)
+            out["sim_adapted"] = like @ adapted_t if adapted_t is not None else np.zeros(engine.size, np.float32)
+        if want("sim_prf"):
+            out["sim_prf"] = engine.paper_vecs @ mean_unit(engine.paper_vecs[pos])
+        if want("bm25_seed") or want("sim_prf"):
+            out["bm25_seed"] = engine.lexical.trusted_scores(engine.seed_terms(pos), engine.suspect)
+        if want("bm25_seed_title"):
+            title_terms = [w for p in pos for w in engine.lexical.doc_terms(p, "title")]
+            query = {**{w: 1.0 for w in title_terms}, **engine.expand(title_terms)}
+            out["bm25_seed_title"] = engine.lexical.trusted_scores(query, engine.suspect)
+        return out
 
     values = sims(positions)
-    first = sum(zscore(values[k], None) for k in ("sim_title", "sim_summary", "bm25_seed"))
-    first[positions] = -np.inf
-    near = np.argpartition(-first, PRF_DEPTH)[:PRF_DEPTH] if engine.size > PRF_DEPTH + len(positions) else []
-    if len(near):
-        v = engine.paper_vecs[positions].mean(axis=0) + PRF_WEIGHT * engine.paper_vecs[near].mean(axis=0)
-        values["sim_prf"] = engine.paper_vecs @ (v / (np.linalg.norm(v) or 1.0)).astype(np.float32)
+    if want("sim_prf"):
+        first = sum(zscore(values[k], None) for k in ("sim_title", "sim_summary", "bm25_seed"))
+        first[positions] = -np.inf
+        if engine.size > PRF_DEPTH + len(positions):
+            near = np.argpartition(-first, PRF_DEPTH)[:PRF_DEPTH]
+            v = engine.paper_vecs[positions].mean(axis=0) + PRF_WEIGHT * engine.paper_vecs[near].mean(axis=0)
+            values["sim_prf"] = engine.paper_vecs @ (v / (np.linalg.norm(v) or 1.0)).astype(np.float32)
     if negatives:
         neg = sims(negatives)
         values = {k: v - 0.5 * neg[k] for k, v in values.items()}
-    values["log_votes"] = engine.log_votes
+    if want("log_votes"):
+        values["log_votes"] = engine.log_votes
     return FeatureSet({k: _safe(v) for k, v in values.items()})

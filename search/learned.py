@@ -30,6 +30,11 @@ class LinearFusion:
     weights: dict[str, float]
     info: dict = field(default_factory=dict, compare=False)
 
+    @property
+    def features(self) -> frozenset[str]:
+        """The base features this model reads (what the rankers need to compute)."""
+        return frozenset(n.partition("*")[0] for n in self.weights)
+
     def design(self, fs: FeatureSet, live: np.ndarray | None) -> np.ndarray:
         """(rows, weights) matrix of the model's inputs, in the order of `self.weights`."""
         return design_matrix(list(self.weights), fs, live)
