@@ -73,13 +73,16 @@ def verify(corpus: CorpusOpt = None, data_dir: DataDirOpt = None, json_out: Json
         for c in corpus or []:
             existing_path(c, "corpus")
         s = make_settings(corpus=corpus or None, data_dir=data_dir)
-        rep = verify_index(s.data_dir, s.corpus)
+        # without --corpus: the corpus this index was built from (recorded in its manifest), not the default
+        rep = verify_index(s.data_dir, s.corpus if corpus else None)
     if json_out:
         print_json(rep.to_dict())
     else:
         status = "[green]OK[/green]" if rep.ok else "[red]FAILED[/red]"
         console.print(f"verify {status}: generation {rep.generation}, {rep.papers} papers indexed"
                       + (f", {rep.corpus_papers} unique papers in the corpus" if rep.corpus_papers is not None else ""))
+        if rep.corpus:
+            console.print(f"  corpus: {', '.join(rep.corpus)}", highlight=False)
         for p in rep.problems:
             console.print(f"  [red]-[/red] {p}", highlight=False)
     raise typer.Exit(0 if rep.ok else 1)

@@ -1,6 +1,7 @@
 """Summary numbers of the served index, for `papersearch stats` and `/api/stats`."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from indexer.reader import LoadedIndex, open_index
@@ -39,4 +40,5 @@ def stats_of(idx: LoadedIndex) -> dict:
         "created_at": m.created_at,
         "index_bytes": size,
         "data_dir": str(idx.generation.path.parent.parent.resolve()),
+        "corpus": [p for p in m.corpus.split(os.pathsep) if p],
     }

@@ -1,6 +1,7 @@
 """Consistency check of the served generation: index <-> store <-> manifest (<-> corpus)."""
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -9,8 +10,8 @@ import numpy as np
 from indexer.agreement import suspect_mask
 from indexer.corpus import load_corpus
 from indexer.manifest import corpus_hash
-from indexer.reader import IndexMissingError, open_index
 from indexer.adapter import Adapters
+from indexer.reader import IndexMissingError, open_index
 from indexer.vectors import combine
 
 
@@ -21,12 +22,15 @@ class VerifyReport:
     papers: int = 0
     corpus_papers: int | None = None
     problems: list[str] = field(default_factory=list)
+    corpus: list[str] = field(default_factory=list)   # the corpus paths checked against
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 def verify(data_dir: Path, corpus: list[Path] | Path | None = None) -> VerifyReport:
+    """`corpus=None` checks against the corpus the served generation was built from (its manifest);
+    `[]` checks the generation alone."""
     try:
         idx = open_index(data_dir)
     except IndexMissingError as exc:
@@ -66,6 +70,8 @@ def verify(data_dir: Path, corpus: list[Path] | Path | None = None) -> VerifyRep
             if not np.allclose(want, got, atol=1e-4):
                 problems.append("FAISS vectors do not match the saved per-field embeddings")
         corpus_papers = None
+        if corpus is None:
+            corpus = built_from(m)
         paths = [Path(p) for p in ([corpus] if isinstance(corpus, (str, Path)) else (corpus or []))]
         missing_paths = [p for p in paths if not p.exists()]
         problems += [f"corpus path {p} does not exist (set --corpus or PAPERSEARCH_CORPUS)" for p in missing_paths]
@@ -78,9 +84,15 @@ def verify(data_dir: Path, corpus: list[Path] | Path | None = None) -> VerifyRep
             if missing:
                 problems.append(f"{len(missing)} corpus papers are not indexed (e.g. {', '.join(missing[:5])}); "
                                 "run `papersearch index`")
-        return VerifyReport(not problems, idx.generation.name, len(rows), corpus_papers, problems)
+        return VerifyReport(not problems, idx.generation.name, len(rows), corpus_papers, problems,
+                            [str(p) for p in paths])
     finally:
         idx.close()
+
+
+def built_from(manifest) -> list[Path]:
+    """The corpus paths a generation was built from, as its manifest records them."""
+    return [Path(p) for p in manifest.corpus.split(os.pathsep) if p]
 
 
 def _predictor(gen_path: Path):

@@ -65,3 +65,18 @@ def test_bad_input_is_one_clear_line(tmp_path):
     assert r.returncode == 2 and "does not exist" in r.stderr and "Traceback" not in r.stderr
     r = run("verify", "--data-dir", str(tmp_path / "empty"))
     assert r.returncode == 1 and "no index" in r.stdout
+
+
+def test_verify_follows_the_corpus_the_index_was_built_from(cli_index, corpus_dir, tmp_path):
+    # `index --corpus DIR` then a plain `verify` used to compare with the default corpus and fail
+    corpus, data, first = cli_index
+    r = run("verify", "--data-dir", str(data), "--json")
+    assert r.returncode == 0, r.stdout
+    rep = json.loads(r.stdout)
+    assert rep["ok"] and rep["corpus"] == [str(corpus)] and rep["corpus_papers"] == first["papers"]
+    stats = json.loads(run("stats", "--data-dir", str(data), "--json").stdout)
+    assert stats["corpus"] == [str(corpus)]
+    # --corpus still overrides: a corpus holding papers this index lacks is reported
+    bigger = copy_days(corpus_dir, tmp_path / "bigger", SLICE_DAYS[:2])
+    r = run("verify", "--corpus", str(bigger), "--data-dir", str(data))
+    assert r.returncode == 1 and "not indexed" in r.stdout
