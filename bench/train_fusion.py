@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 from bench.quality import DEVSET, load_split  # noqa: E402
 from indexer.settings import Settings  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
-from search.evaluation import Judged, ndcg  # noqa: E402
-from search.features import QUERY_FEATURES, SEED_FEATURES, FeatureSet  # noqa: E402
+from search.evaluation import Judged  # noqa: E402
+from search.features import QUERY_FEATURES, SEED_FEATURES  # noqa: E402
 from search.learned import WEIGHTS_FILE, LinearFusion, design_matrix, save_models  # noqa: E402
 
 INTERACT = ("dense_title", "dense_summary", "dense_prf", "adapted_summary", "adapted_title", "bm25_all", "bm25_title",
@@ -80,10 +80,6 @@ def _mean_ndcg(cases, w: np.ndarray) -> float:
         top10 = top10[np.argsort(-s[top10])]
         out += float((gains[top10] / DISCOUNT).sum() / ideal) if ideal else 0.0
     return out / len(cases)
-
-
-def evaluate(cases, w: np.ndarray, engine: SearchEngine | None = None) -> float:
-    return _mean_ndcg(cases, w)
 
 
 def cross_validate(cases, names: list[str], folds: int = 5, seed: int = 13) -> dict[str, float]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,13 +145,3 @@ def _binary(sets: list[set[str]], vocab: dict[str, int]) -> sparse.csr_matrix:
     rows = [i for i, s in enumerate(sets) for _ in s]
     cols = [vocab[t] for s in sets for t in s]
     return sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(sets), len(vocab)))
-
-
-def top_pairs(lex: Lexicon, n: int = 20) -> list[tuple[str, str, float, int]]:
-    """The most frequent English->Korean pairs (for stats and the README)."""
-    items = [(t, tr, c, k) for t, v in lex.entries.items() if not is_korean(t) for tr, c, k in v]
-    return sorted(items, key=lambda e: -e[3])[:n]
-
-
-def counts(lex: Lexicon) -> Counter:
-    return Counter("ko" if is_korean(t) else "en" for t in lex.entries)

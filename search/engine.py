@@ -60,7 +60,6 @@ class SearchEngine:
     def __init__(self, idx: LoadedIndex, embedder, params: HybridParams | None = None,
                  models: dict[str, LinearFusion] | None = None, blas_threads: int = 1):
         self.idx, self.embedder = idx, embedder
-        self.blas_threads = blas_threads
         self.params = params or HybridParams()
         self.models = load_models() if models is None else models
         by_rid = dict(idx.store.all())
