@@ -19,13 +19,13 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from indexer.adapter import ADAPTER_VERSION, fit_adapters
+from indexer.adapter import ADAPTER_VERSION, Adapters, fit_adapters
 from indexer.agreement import SUSPECT_BELOW, agreement_scores, suspect_mask
 from indexer.ann import FaissANN
 from indexer.clusters import CLUSTERS_VERSION, Clustering, cluster_papers, extend
 from indexer.corpus import load_corpus
 from indexer.layout import DataDir, Generation
-from indexer.lexicon import LEXICON_VERSION, mine
+from indexer.lexicon import LEXICON_FILE, LEXICON_VERSION, Lexicon, mine
 from indexer.manifest import Manifest, ModelMismatchError, corpus_hash
 from indexer.passages import FIELDS, field_text
 from indexer.records import IngestReport, Paper
@@ -181,8 +181,14 @@ def _fill_generation(
     agreement = agreement_scores(per_field["title"], per_field["summary"])
     np.save(gen.agreement, agreement)
     suspect = suspect_mask(agreement)
-    lexicon = _mine_lexicon(gen, rows, ~suspect)
-    adapters = fit_adapters(per_field["title"], per_field["summary"], ~suspect)
+    content = corpus_hash([(p.arxiv_id, p.content_hash()) for _, p in rows])
+    same_corpus = prev is not None and not rebuild and prev_manifest is not None and prev_manifest.corpus_hash == content
+    lexicon = Lexicon.load(prev.path) if same_corpus and (prev.path / LEXICON_FILE).exists() else None
+    if lexicon is None:
+        lexicon = _mine_lexicon(gen, rows, ~suspect)
+    else:  # nothing changed: the same corpus mines the same lexicon
+        lexicon.save(gen.path)
+    adapters = _adapters(prev, ids, per_field, ~suspect, rebuild)
     adapters.save(gen.path)
     weights = field_weights(settings)
     index_vectors = combine(per_field, weights, suspect, adapters.predict_summaries if adapters.maps else None)
@@ -195,7 +201,7 @@ def _fill_generation(
         model=model_fp,
         dim=dim,
         count=len(rows),
-        corpus_hash=corpus_hash([(p.arxiv_id, p.content_hash()) for _, p in rows]),
+        corpus_hash=content,
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         fields=list(FIELDS),
         weights=weights,
@@ -264,6 +270,21 @@ def _cluster(gen: Generation, prev: Generation | None, settings: Settings, rows:
                        method=settings.cluster_method, map_method=settings.map_method)
     c.params = params
     c.save(gen.path)
+
+
+def _adapters(prev: Generation | None, ids: np.ndarray, per_field: dict[str, np.ndarray], trusted: np.ndarray,
+              rebuild: bool) -> Adapters:
+    """The corpus adapters: refitted (~8 s) on a rebuild or when more than a tenth of the papers are new
+    (the clustering rule); otherwise the served generation's, which a few new papers barely move."""
+    if prev is not None and not rebuild:
+        old = Adapters.load(prev.path)
+        try:
+            prev_ids = np.load(prev.ids)
+        except (OSError, ValueError):
+            prev_ids = np.empty(0, dtype=np.int64)
+        if old.maps and np.isin(ids, prev_ids, invert=True).sum() <= 0.1 * len(ids):
+            return old
+    return fit_adapters(per_field["title"], per_field["summary"], trusted)
 
 
 def _mine_lexicon(gen: Generation, rows: list[tuple[int, Paper]], trusted: np.ndarray):

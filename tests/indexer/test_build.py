@@ -212,3 +212,18 @@ def test_each_generation_carries_its_own_lexicon_and_adapters(built, corpus_dir,
     finally:
         idx.close()
     assert verify(s.data_dir, s.corpus).ok
+
+
+def test_unchanged_corpus_carries_lexicon_and_adapters_over(built, embedder):
+    from indexer.adapter import Adapters
+
+    s, _ = built
+    gen1 = DataDir(s.data_dir).current()
+    build_index(s, progress=False, embedder_factory=CountingFactory(embedder))
+    gen2 = DataDir(s.data_dir).current()
+    assert gen2 != gen1
+    assert (gen2.path / "lexicon.json").read_bytes() == (gen1.path / "lexicon.json").read_bytes()
+    assert Adapters.load(gen2.path).maps.keys() == Adapters.load(gen1.path).maps.keys()
+    if Adapters.load(gen1.path).maps:
+        assert Adapters.load(gen2.path).fingerprint() == Adapters.load(gen1.path).fingerprint()
+    assert verify(s.data_dir, s.corpus).ok
