@@ -8,6 +8,7 @@ generation and one warm model; reloading makes a new engine and swaps it.
 from __future__ import annotations
 
 import numbers
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,8 +183,8 @@ class SearchEngine:
         qvec = self.encode_query(query) if need_dense else None
         lexical = None
         if {"lexical", "hybrid"} & set(methods):
-            lexical = self.lexical.trusted_scores(terms, self.suspect) + (
-                self.lexical.trusted_scores(expanded, self.suspect) if expanded else 0.0)
+            # one weighted query: the expansion never repeats a query term, so the two sets simply merge
+            lexical = self.lexical.trusted_scores({**Counter(terms), **expanded}, self.suspect)
             lexical = lexical if mask is None else np.where(mask, lexical, -np.inf).astype(np.float32)
         dense = self.dense_scores(qvec, mask) if {"dense", "hybrid"} & set(methods) else None
         if "lexical" in methods:  # a paper sharing no term with the query is not a lexical hit
@@ -236,12 +237,12 @@ class SearchEngine:
 
     def _method(self, method: str | None, allowed: tuple[str, ...]) -> str:
         """The requested ranker, validated; by default the learned one where its weights ship."""
+        kind, fallback = ("similar", "dense") if allowed is SIMILAR_METHODS else ("query", "hybrid")
         if method is None:
-            similar = allowed is SIMILAR_METHODS
-            return "learned" if ("similar" if similar else "query") in self.models else ("dense" if similar else "hybrid")
+            return "learned" if kind in self.models else fallback
         if method not in allowed:
             raise QueryError(f"method must be one of {', '.join(allowed)}, got {method!r}")
-        if method == "learned" and ("similar" if allowed is SIMILAR_METHODS else "query") not in self.models:
+        if method == "learned" and kind not in self.models:
             raise QueryError("no learned ranker is installed (search/fusion_weights.json); choose another method")
         return method
 
