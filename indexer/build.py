@@ -22,7 +22,7 @@ from tqdm import tqdm
 from indexer.adapter import ADAPTER_VERSION, Adapters, fit_adapters
 from indexer.agreement import SUSPECT_BELOW, agreement_scores, suspect_mask
 from indexer.ann import FaissANN
-from indexer.clusters import CLUSTERS_VERSION, Clustering, cluster_papers, extend
+from indexer.clusters import CLUSTERS_VERSION, Clustering, cluster_papers
 from indexer.corpus import load_corpus
 from indexer.layout import DataDir, Generation
 from indexer.lexicon import LEXICON_FILE, LEXICON_VERSION, Lexicon, mine
@@ -31,6 +31,8 @@ from indexer.passages import FIELDS, field_text
 from indexer.records import IngestReport, Paper
 from indexer.settings import Settings
 from indexer.store import PaperStore
+from indexer.topic_input import topic_input
+from indexer.topic_updates import carry_ids, extend
 from indexer.vectors import combine, field_weights
 from search.tokenize import TOKENIZER_VERSION, tokens_many
 
@@ -157,6 +159,7 @@ def _fill_generation(
     dim = prev_manifest.dim if prev_manifest else 0
     fresh: dict[int, dict[str, np.ndarray]] = {}
     precision = (prev_manifest.extra.get("precision") if prev_manifest else None) or "unknown"
+    embedder = None
     if todo or not prev_manifest:
         embedder = factory(settings)
         model_fp, dim = embedder.fingerprint, embedder.dim
@@ -195,7 +198,14 @@ def _fill_generation(
     ann = FaissANN(dim)
     ann.index_vectors(ids, index_vectors)
     ann.save(gen.index)
-    _cluster(gen, prev, settings, rows, index_vectors, rebuild, progress)
+    loaded = {"embedder": embedder}
+
+    def encode(texts: list[str]) -> np.ndarray:  # topic labels need the model only on a full re-cluster
+        if loaded["embedder"] is None:
+            loaded["embedder"] = factory(settings)
+        return loaded["embedder"].encode_queries(texts)
+
+    _cluster(gen, prev, settings, rows, index_vectors, per_field["title"], suspect, encode, rebuild, progress)
 
     Manifest(
         model=model_fp,
@@ -237,38 +247,41 @@ def _embed(embedder, todo: list[tuple[int, Paper]], batch_size: int, progress: b
 
 
 def _cluster(gen: Generation, prev: Generation | None, settings: Settings, rows: list[tuple[int, Paper]],
-             vectors: np.ndarray, rebuild: bool, progress: bool) -> None:
-    """Topic clusters + 2-D map.
+             vectors: np.ndarray, titles: np.ndarray, suspect: np.ndarray, encode, rebuild: bool,
+             progress: bool) -> None:
+    """Topics + 2-D map.
 
-    New papers join the existing clusters (`indexer.clusters.extend`: stable topic ids,
-    ~1 s) unless the settings changed, `--rebuild` was given, or more than a tenth of
-    the papers are new, when everything is re-clustered (k-means + UMAP, ~35 s).
+    New papers join the existing topics (`indexer.topic_updates.extend`: stable ids
+    and labels, ~2 s) unless the settings changed, `--rebuild` was given, or more
+    than a tenth of the papers are new, when everything is re-clustered (~40 s) and
+    the new topics take the ids of the old ones they overlap (`carry_ids`).
     """
-    params = {"k": settings.clusters, "method": settings.cluster_method, "map": settings.map_method,
-              "version": CLUSTERS_VERSION}
+    params = {"k": settings.clusters, "method": settings.cluster_method, "resolution": settings.cluster_resolution,
+              "map": settings.map_method, "version": CLUSTERS_VERSION}
     rids = np.array([r for r, _ in rows], dtype=np.int64)
-    old = Clustering.load(prev.path) if prev is not None and not rebuild else None
-    if old is not None and old.params == params:
-        prev_rids = np.load(prev.ids)
+    old = Clustering.load(prev.path) if prev is not None else None
+    prev_rids = np.load(prev.ids) if old is not None else None
+    if old is not None and old.params == params and not rebuild:
         if np.array_equal(prev_rids, rids):
             old.save(gen.path)  # nothing new: carry over as is
             return
-        if np.isin(rids, prev_rids, invert=True).sum() <= 0.1 * len(rids) and len(old.clusters):
-            with PaperStore(gen.store) as store:
-                lex = store.lexical_tokens()
-            extend(old, prev_rids, rids, _unit_rows(vectors), [p for _, p in rows],
-                   [lex.get(r, ([], []))[0] for r in rids.tolist()],
-                   [lex.get(r, ([], []))[1] for r in rids.tolist()]).save(gen.path)
-            return
-    if progress:
-        print(f"clustering {len(rows)} papers ({settings.cluster_method}, map: {settings.map_method}) ...",
-              file=sys.stderr)
     with PaperStore(gen.store) as store:
         lex = store.lexical_tokens()
-    c = cluster_papers(_unit_rows(vectors), [p for _, p in rows], [lex.get(r, ([], []))[0] for r, _ in rows],
-                       [lex.get(r, ([], []))[1] for r, _ in rows], k=settings.clusters or None,
-                       method=settings.cluster_method, map_method=settings.map_method)
+    empty: tuple[list[str], list[str]] = ([], [])
+    inp = topic_input([p for _, p in rows], vectors, titles, [lex.get(r, empty)[0] for r, _ in rows],
+                      [lex.get(r, empty)[1] for r, _ in rows], suspect)
+    if old is not None and old.params == params and not rebuild and len(old.clusters) \
+            and np.isin(rids, prev_rids, invert=True).sum() <= 0.1 * len(rids):
+        extend(old, prev_rids, rids, inp).save(gen.path)
+        return
+    if progress:
+        print(f"clustering {len(rows)} papers into topics ({settings.cluster_method}, map: {settings.map_method}) ...",
+              file=sys.stderr)
+    c = cluster_papers(inp, settings.cluster_method, settings.clusters or None, settings.cluster_resolution,
+                       settings.map_method, encode)
     c.params = params
+    if old is not None:
+        c = carry_ids(c, rids, old, prev_rids)
     c.save(gen.path)
 
 
@@ -296,10 +309,6 @@ def _mine_lexicon(gen: Generation, rows: list[tuple[int, Paper]], trusted: np.nd
                    [lex.get(r, empty)[1] for r, _ in rows], trusted)
     lexicon.save(gen.path)
     return lexicon
-
-
-def _unit_rows(v: np.ndarray) -> np.ndarray:
-    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
 
 
 def _refresh_lexical(store: PaperStore, rows: list[tuple[int, Paper]], progress: bool) -> None:

@@ -40,13 +40,18 @@ def index(
     batch_size: Annotated[Optional[int], typer.Option(help="Encoding batch size")] = None,
     rebuild: Annotated[bool, typer.Option(help="Re-embed every paper (e.g. after changing the model)")] = False,
     prune: Annotated[bool, typer.Option(help="Drop indexed papers that are no longer in the corpus")] = False,
+    cluster_method: Annotated[Optional[str], typer.Option(
+        help="Topics: graph | kmeans | hdbscan [env PAPERSEARCH_CLUSTER_METHOD]")] = None,
+    cluster_resolution: Annotated[Optional[float], typer.Option(
+        help="Topics (graph): higher gives more, smaller topics [env PAPERSEARCH_CLUSTER_RESOLUTION]")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Parse the corpus and (incrementally) embed and index every paper."""
     with friendly_errors(KNOWN_ERRORS):
         for c in corpus or []:
             existing_path(c, "corpus")
-        s = make_settings(corpus=corpus or None, data_dir=data_dir, model=model, batch_size=batch_size)
+        s = make_settings(corpus=corpus or None, data_dir=data_dir, model=model, batch_size=batch_size,
+                          cluster_method=cluster_method, cluster_resolution=cluster_resolution)
         r = build_index(s, rebuild=rebuild, prune=prune, progress=not json_out)
     if json_out:
         print_json(r.to_dict())

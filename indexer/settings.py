@@ -61,8 +61,11 @@ class Settings(BaseSettings):
     )
 
     # topic clusters (computed at build time, stored with the index)
-    clusters: int = Field(default=0, ge=0, le=1000, description="k-means clusters; 0 = about sqrt(papers / 2)")
-    cluster_method: str = Field(default="kmeans", pattern="^(kmeans|hdbscan)$")
+    cluster_method: str = Field(default="graph", pattern="^(graph|kmeans|hdbscan)$",
+                                description="graph: Louvain communities of the topic-space neighbour graph, "
+                                            "grab-bags dissolved into 'other'")
+    cluster_resolution: float = Field(default=2.5, gt=0, le=20, description="graph: higher gives more, smaller topics")
+    clusters: int = Field(default=0, ge=0, le=1000, description="kmeans: clusters; 0 = about sqrt(papers / 2)")
     map_method: str = Field(default="auto", pattern="^(auto|umap|pca)$",
                             description="2-D map: UMAP when installed, PCA otherwise")
 

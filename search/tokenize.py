@@ -19,7 +19,7 @@ TOKENIZER_VERSION = "kiwi-1"
 # content tags: general/proper nouns, verb & adjective stems, roots, foreign words, hanja, numbers
 _KEEP = {"NNG", "NNP", "NR", "VV", "VA", "XR", "SL", "SH", "SN", "W_HASHTAG"}
 _STEM_TAGS = {"VV", "VA"}
-_EN_STOP = frozenset(
+EN_STOPWORDS = frozenset(
     "a an and are as at be by for from has have in into is it its of on or our that the their this to via "
     "we with without using use towards toward through based can do does how what which who why when where "
     "vs versus new".split()
@@ -45,7 +45,7 @@ def _kiwi() -> Kiwi:
 
 def latin_tokens(text: str) -> list[str]:
     """Tokens of Latin-script text without Kiwi: what `tokens` yields for its foreign words."""
-    return [p for p in _SPLIT_FOREIGN.findall(text.lower()) if p not in _EN_STOP and (len(p) > 1 or p.isdigit())]
+    return [p for p in _SPLIT_FOREIGN.findall(text.lower()) if p not in EN_STOPWORDS and (len(p) > 1 or p.isdigit())]
 
 
 def _emit(form: str, tag: str, out: list[str]) -> None:

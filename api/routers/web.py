@@ -12,12 +12,13 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from api.deps import engine
+from api.routers.clusters import TopicOrder, ordered
 from api.routers.papers import paper_detail
 from search.engine import MAX_K, NotFoundError, QueryError, SearchEngine
 from search.filters import FilterError, Filters
@@ -97,8 +98,26 @@ def _labels(e: SearchEngine) -> dict[str, str]:
 
 @router.get("/topics", response_class=HTMLResponse)
 def topics(request: Request, e: Annotated[SearchEngine, Depends(engine)]):
-    return templates.TemplateResponse(request, "topics.html", {"c": e.clustering, "papers": e.papers,
-                                                               "pos_of": e.pos_of})
+    view = request.query_params.get("view", "size")
+    problems = []
+    if view not in TopicOrder.__members__:
+        problems.append(f"view: expected one of {', '.join(TopicOrder.__members__)}, got {view!r}")
+        view = "size"
+    rows = ordered(e.clustering, TopicOrder(view)) if e.clustering else []
+    months = sorted({m for cl in rows for m in cl.monthly if m})
+
+    def spark(cl) -> str:  # polyline points of papers per month, 4 px a month, 20 px high
+        counts = [cl.monthly.get(m, 0) for m in months]
+        top = max(max(counts, default=0), 1)
+        return " ".join(f"{i * 4},{19 - 18 * n / top:.1f}" for i, n in enumerate(counts))
+
+    return templates.TemplateResponse(request, "topics.html", {
+        "c": e.clustering, "rows": rows, "view": view, "views": list(TopicOrder.__members__), "problems": problems,
+        "papers": e.papers, "pos_of": e.pos_of, "months": months, "spark": spark,
+    })
+
+
+_png: dict[str, bytes] = {}  # generation name -> rendered map (rendered once per loaded index)
 
 
 @router.get("/topics/map.png")
@@ -107,20 +126,24 @@ def topics_map(e: Annotated[SearchEngine, Depends(engine)]):
 
     if e.clustering is None:
         return Response(status_code=404)
-    png = getattr(e, "_map_png", None)
-    if png is None:  # rendered once per loaded index
-        png = e._map_png = map_png(e.clustering)
-    return Response(png, media_type="image/png")
+    gen = e.idx.generation.name
+    if gen not in _png:
+        _png.clear()
+        _png[gen] = map_png(e.clustering)
+    return Response(_png[gen], media_type="image/png")
 
 
 @router.get("/topics/{cluster_id}", response_class=HTMLResponse)
 def topic(request: Request, cluster_id: int, e: Annotated[SearchEngine, Depends(engine)]):
-    info = next((c for c in e.clustering.clusters if c.id == cluster_id), None) if e.clustering else None
-    if info is None:
+    target = e.clustering.resolve(cluster_id) if e.clustering else None
+    if target is None:
         return templates.TemplateResponse(request, "notfound.html", {"message": f"no topic {cluster_id}"},
                                           status_code=404)
+    if target != cluster_id:  # a retired id: the topic most of its papers joined
+        return RedirectResponse(f"/topics/{target}", status_code=307)
     total, results = e.cluster_papers(cluster_id, 100)
-    return templates.TemplateResponse(request, "topic.html", {"cl": info, "total": total, "results": results})
+    return templates.TemplateResponse(request, "topic.html", {"cl": e.clustering.get(cluster_id), "total": total,
+                                                              "results": results})
 
 
 @router.get("/paper/{arxiv_id:path}", response_class=HTMLResponse)

@@ -99,10 +99,11 @@ def test_web_pages(client):
 
 def test_clusters_endpoint_filter_and_facets(client):
     body = client.get("/api/clusters").json()
-    assert body["method"] == "kmeans" and body["clusters"]
+    assert body["method"] == "graph" and body["clusters"] and body["sort"] == "size"
     sizes = {c["id"]: c["size"] for c in body["clusters"]}
     assert sum(sizes.values()) == client.get("/healthz").json()["papers"]
     first = body["clusters"][0]
+    assert not first["other"] and all(c["other"] == (c["id"] == -1) for c in body["clusters"])
     assert first["label"] and first["terms_en"] and first["central"] and sum(first["monthly"].values()) == first["size"]
     r = client.get("/api/search", params={"q": "model", "k": 100, "cluster": first["id"]}).json()
     assert len(r["results"]) == r["total"] == first["size"]
@@ -111,12 +112,39 @@ def test_clusters_endpoint_filter_and_facets(client):
     assert facets and all(str(k) in map(str, sizes) for k in facets)
     one = client.get(f"/api/clusters/{first['id']}", params={"k": 5}).json()
     assert one["total"] == first["size"] and len(one["results"]) == min(5, first["size"])
-    assert client.get("/api/clusters/99999").status_code == 404
+    r = client.get("/api/clusters/99999")
+    assert r.status_code == 404 and "no topic 99999" in r.json()["detail"]
+
+
+def test_clusters_sorted_by_growth_and_the_map_points(client):
+    size = client.get("/api/clusters").json()["clusters"]
+    rising = client.get("/api/clusters", params={"sort": "rising"}).json()["clusters"]
+    fading = client.get("/api/clusters", params={"sort": "fading"}).json()["clusters"]
+    topics = [c for c in rising if not c["other"]]
+    assert {c["id"] for c in rising} == {c["id"] for c in size} == {c["id"] for c in fading}
+    assert [c["growth"] for c in topics] == sorted((c["growth"] for c in topics), reverse=True)
+    assert [c["growth"] for c in fading if not c["other"]] == sorted(c["growth"] for c in topics)
+    assert all(c["recent"] + c["before"] <= c["size"] for c in size)
+    if any(c["other"] for c in rising):
+        assert rising[-1]["other"] and fading[-1]["other"]  # "other" is not a topic: never ranked among them
+    bad = client.get("/api/clusters", params={"sort": "popular"})
+    assert bad.status_code == 422 and "sort" in bad.text
+    m = client.get("/api/clusters/map").json()
+    assert len(m["points"]) == client.get("/healthz").json()["papers"]
+    assert m["columns"] == ["x", "y", "topic", "arxiv_id", "title"]
+    ids = {c["id"] for c in size}
+    assert {p[2] for p in m["points"]} == ids
+    x0, x1, y0, y1 = m["frame"]
+    assert x0 < x1 and y0 < y1 and {lab["id"] for lab in m["labels"]} == ids - {-1}
 
 
 def test_topics_pages(client):
     r = client.get("/topics")
-    assert r.status_code == 200 and 'src="/topics/map.png"' in r.text
+    assert r.status_code == 200 and 'id="topic-map"' in r.text and "/static/topicmap.js" in r.text
+    assert client.get("/static/topicmap.js").status_code == 200
+    rising = client.get("/topics", params={"view": "rising"})
+    assert rising.status_code == 200 and "<strong>rising</strong>" in rising.text
+    assert "view: expected one of" in client.get("/topics", params={"view": "nope"}).text
     png = client.get("/topics/map.png")
     assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
     cid = client.get("/api/clusters").json()["clusters"][0]["id"]

@@ -107,3 +107,40 @@ def test_expanded_terms_line_shows_why_a_paper_matched(server, page):
     line.wait_for()
     shown = line.locator(".term").all_inner_texts()
     assert set(shown) == set(expanded)
+
+
+def test_topic_map_hover_click_and_main_mass_fills_the_frame(server, page):
+    import numpy as np
+
+    from indexer.plots import main_mass_fill
+
+    page.goto(server + "/topics")
+    page.wait_for_selector("#topic-map[data-ready='1']")
+    m = httpx.get(server + "/api/clusters/map").json()
+    assert page.locator("#topic-map circle").count() == len(m["points"])
+    # from the stored coordinates, in the frame the page draws
+    assert main_mass_fill(np.array([p[:2] for p in m["points"]]), tuple(m["frame"])) >= 0.5
+    # and as drawn: the central 90% of the dots on each axis span at least half of the SVG's area
+    drawn = page.evaluate("""() => {
+        const svg = document.querySelector('#topic-map svg'), vb = svg.viewBox.baseVal, xs = [], ys = [];
+        for (const c of svg.querySelectorAll('circle')) { xs.push(+c.getAttribute('cx')); ys.push(+c.getAttribute('cy')); }
+        const q = (a, p) => { a = [...a].sort((x, y) => x - y); return a[Math.floor(p * (a.length - 1))]; };
+        return (q(xs, .95) - q(xs, .05)) * (q(ys, .95) - q(ys, .05)) / (vb.width * vb.height); }""")
+    assert drawn >= 0.5, drawn
+    dot = page.locator("#topic-map circle").last  # drawn last: on top, nothing intercepts the pointer
+    arxiv = dot.get_attribute("data-id")
+    dot.hover()
+    tip = page.locator("#map-tip")
+    tip.wait_for(state="visible")
+    title = tip.locator("strong").inner_text()
+    assert tip.get_attribute("data-id") == arxiv and title == next(p[4] for p in m["points"] if p[3] == arxiv)
+    dot.click()
+    page.wait_for_url(f"**/paper/{arxiv}")
+    assert title in page.locator("h1").inner_text()
+
+
+def test_rising_view_orders_topics_by_growth(server, page):
+    page.goto(server + "/topics?view=rising")
+    rows = page.locator("#topics-table tbody tr:not(.other) td.growth").all_inner_texts()
+    growth = [float(g) for g in rows]
+    assert growth and growth == sorted(growth, reverse=True)
