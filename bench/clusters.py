@@ -96,6 +96,7 @@ def measure(name, assign, labels, inp, emb_neighbours, seconds) -> dict:
     return {"clustering": name, "topics": len(q), "other_share": round(float((assign == OTHER).mean()), 3),
             "consistency_min": round(min(cons), 3), "consistency_median": round(statistics.median(cons), 3),
             "below_goal": sum(c < MIN_CONSISTENCY for c in cons),
+            "consistency_p10_p25_p75_p90": [round(float(np.percentile(cons, p)), 2) for p in (10, 25, 75, 90)],
             "embedding_consistency_median": round(statistics.median(v for c, v in emb.items() if c != OTHER), 3),
             "max_suspect_share": round(max(x.suspect_share for x in q), 3),
             "labels_repeated_or_generic": round(float(np.mean([r or g for r, g in flags])), 3),
@@ -152,7 +153,7 @@ def main() -> None:
     if a.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return
-    cols = ["topics", "other_share", "consistency_min", "consistency_median", "below_goal",
+    cols = ["topics", "other_share", "consistency_min", "consistency_median", "consistency_p10_p25_p75_p90", "below_goal",
             "embedding_consistency_median", "max_suspect_share", "labels_repeated_or_generic",
             "title_cohesion_median", "seconds"]
     print(f"{report['papers']} papers; goals: every topic's consistency >= {MIN_CONSISTENCY}, "
