@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from search.engine import NotFoundError, QueryError
+from search.engine import NotFoundError, QueryError, valid_text
 from search.filters import FilterError
 
 log = logging.getLogger("papersearch.api")
@@ -23,7 +23,7 @@ STATUS: dict[type[Exception], int] = {NotFoundError: 404, QueryError: 400, Filte
 
 def _plain(status: int):
     async def handler(_: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(status_code=status, content={"detail": str(exc)})
+        return JSONResponse(status_code=status, content={"detail": valid_text(str(exc))})
 
     return handler
 

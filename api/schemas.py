@@ -33,9 +33,11 @@ class SimilarRequest(BaseModel):
 
 
 class Health(BaseModel):
-    status: str
+    status: Literal["ok", "degraded", "unavailable"] = Field(
+        description="degraded: serving an older generation than CURRENT names, or CURRENT is damaged")
     index_loaded: bool
     papers: int
     model: str | None
-    generation: str | None
-    error: str | None = None
+    generation: str | None = Field(description="the generation being served")
+    current: str | None = Field(default=None, description="the generation CURRENT names")
+    error: str | None = Field(default=None, description="why the newest generation is not served, naming the file")

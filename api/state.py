@@ -23,6 +23,7 @@ class EngineHolder:
         self.embedder = embedder
         self.engine: SearchEngine | None = None
         self.error: str | None = None
+        self.failed: str | None = None   # the generation that last failed to load: not retried until CURRENT moves
         self._lock = threading.Lock()
 
     def current_generation(self) -> str | None:
@@ -32,6 +33,7 @@ class EngineHolder:
     def load(self) -> bool:
         """(Re)load the served generation; keep serving the old engine if the new one fails."""
         with self._lock:
+            target = self.current_generation()
             try:
                 if self.embedder is None:
                     from indexer.build import embedder_for
@@ -39,11 +41,11 @@ class EngineHolder:
                     self.embedder = embedder_for(self.settings)
                 new = SearchEngine.open(self.settings, embedder=self.embedder)
             except Exception as exc:  # noqa: BLE001 - any failure must leave the old engine serving
-                self.error = str(exc)
+                self.error, self.failed = str(exc), target
                 log.error("index load failed, still serving %s: %s",
                           self.engine.idx.generation.name if self.engine else "nothing", exc)
                 return False
-            self.engine, self.error = new, None
+            self.engine, self.error, self.failed = new, None, None
             log.info("serving generation %s (%d papers)", new.idx.generation.name, new.size)
             return True
 
@@ -51,6 +53,6 @@ class EngineHolder:
         """Reload when CURRENT names another generation than the one served."""
         gen = self.current_generation()
         served = self.engine.idx.generation.name if self.engine else None
-        if gen is not None and gen != served:
+        if gen is not None and gen != served and gen != self.failed:
             return self.load()
         return False

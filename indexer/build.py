@@ -6,6 +6,7 @@ served generation: the build fills a new one and publishes it at the end.
 """
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sqlite3
@@ -63,6 +64,23 @@ class EmptyCorpusError(RuntimeError):
     pass
 
 
+class DiskFullError(RuntimeError):
+    """The data dir's disk filled up during a build; the previous generation stays served."""
+
+
+def _disk_full(exc: BaseException, root: Path) -> bool:
+    """ENOSPC from Python, SQLite ("database or disk is full") or FAISS (a failed write), or almost no space left."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    text = str(exc).lower()
+    if "disk is full" in text or "no space left" in text:
+        return True
+    try:
+        return isinstance(exc, Exception) and shutil.disk_usage(root).free < 1 << 20
+    except OSError:
+        return False
+
+
 def build_index(
     settings: Settings,
     *,
@@ -99,9 +117,14 @@ def build_index(
                 embedder_factory or embedder_for,
             )
             final = data.publish(gen)
-        except BaseException:
+        except BaseException as exc:
             # leave nothing half-written behind; the served generation is untouched
             shutil.rmtree(gen.path, ignore_errors=True)
+            if _disk_full(exc, data.root):
+                raise DiskFullError(
+                    f"disk full in {data.root} while building ({exc}); nothing was published, "
+                    f"{'generation ' + prev.name if prev else 'no index'} is still served"
+                ) from exc
             raise
         data.prune()
     result.generation = final.name

@@ -1,6 +1,7 @@
 """`papersearch` command line: index, verify, stats, show (search commands register here too)."""
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -8,7 +9,7 @@ import numpy as np
 import typer
 
 from indexer.agreement import suspect_mask
-from indexer.build import EmptyCorpusError, build_index
+from indexer.build import DiskFullError, EmptyCorpusError, build_index
 from indexer.cli_common import (
     UserError, console, existing_path, friendly_errors, make_settings, print_json, print_kv_table,
 )
@@ -20,7 +21,13 @@ from indexer.stats import index_stats
 from indexer.store import StoreError
 from indexer.verify import verify as verify_index
 
-KNOWN_ERRORS = (EmptyCorpusError, ModelMismatchError, IndexMissingError, BuildLockedError, StoreError)
+KNOWN_ERRORS = (EmptyCorpusError, ModelMismatchError, IndexMissingError, BuildLockedError, StoreError, DiskFullError)
+
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cross-lingual search over Korean daily-papers digests.")
 
@@ -47,6 +54,7 @@ def index(
     json_out: JsonOpt = False,
 ) -> None:
     """Parse the corpus and (incrementally) embed and index every paper."""
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops a build as cleanly as Ctrl-C
     with friendly_errors(KNOWN_ERRORS):
         for c in corpus or []:
             existing_path(c, "corpus")
@@ -74,6 +82,7 @@ def index(
 @app.command()
 def verify(corpus: CorpusOpt = None, data_dir: DataDirOpt = None, json_out: JsonOpt = False) -> None:
     """Check index <-> store <-> manifest (<-> corpus) consistency; exit 1 on any problem."""
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops a build as cleanly as Ctrl-C
     with friendly_errors(KNOWN_ERRORS):
         for c in corpus or []:
             existing_path(c, "corpus")

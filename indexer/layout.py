@@ -82,6 +82,20 @@ class DataDir:
         gen = Generation(self.generations / name)
         return gen if name and gen.path.is_dir() else None
 
+    def pointer_problem(self) -> str | None:
+        """What is wrong with CURRENT, in words (None when it names an existing generation)."""
+        try:
+            name = self.pointer.read_text().strip()
+        except FileNotFoundError:
+            return f"{self.pointer} is missing"
+        except (OSError, UnicodeDecodeError) as exc:
+            return f"{self.pointer} is unreadable ({exc})"
+        if not name:
+            return f"{self.pointer} is empty"
+        if not (self.generations / name).is_dir():
+            return f"{self.pointer} names generation {name}, which does not exist"
+        return None
+
     def new_generation(self) -> Generation:
         self.generations.mkdir(parents=True, exist_ok=True)
         # the random suffix keeps two builds in the same second of one process apart

@@ -1,14 +1,17 @@
 """Open the served index generation read-only: store, FAISS index, vectors, manifest."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sqlite3
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from indexer.adapter import ADAPTER_FILE, Adapters
 from indexer.ann import FaissANN
 from indexer.clusters import Clustering
-from indexer.layout import DataDir, Generation
+from indexer.layout import IDS_FILE, INDEX_FILE, MANIFEST_FILE, STORE_FILE, DataDir, Generation
+from indexer.lexicon import LEXICON_FILE, Lexicon
 from indexer.manifest import Manifest
 from indexer.store import PaperStore
 
@@ -27,6 +30,8 @@ class LoadedIndex:
     vectors: dict[str, np.ndarray]    # field -> (n, dim) unit vectors
     agreement: np.ndarray             # title-summary agreement per row (indexer.agreement)
     clustering: Clustering | None = None   # topic clusters and 2-D map (indexer.clusters)
+    adapters: Adapters = field(default_factory=lambda: Adapters({}))  # corpus adapters (indexer.adapter)
+    lexicon: Lexicon = field(default_factory=Lexicon)                 # ko<->en lexicon (indexer.lexicon)
 
     def close(self) -> None:
         self.store.close()
@@ -37,19 +42,41 @@ class LoadedIndex:
 
 
 def open_index(data_dir: Path) -> LoadedIndex:
+    """Open the served generation; an unreadable part is named (`<generation>/<file>: problem`)."""
     data = DataDir(data_dir)
     gen = data.current()
     if gen is None:
-        raise IndexMissingError(f"no index in {data_dir}; build one with `papersearch index`")
+        problem = data.pointer_problem() if data.pointer.exists() else None
+        raise IndexMissingError(f"no index in {data_dir} ({problem}); build one with `papersearch index`"
+                                if problem else f"no index in {data_dir}; build one with `papersearch index`")
+
+    def part(name: str, load):
+        try:
+            return load()
+        except (OSError, ValueError, RuntimeError, TypeError, KeyError, EOFError, sqlite3.Error) as exc:
+            what = "missing" if isinstance(exc, FileNotFoundError) else f"unreadable ({exc})"
+            raise IndexMissingError(f"index generation {gen.name} in {data_dir}: {name} is {what}; "
+                                    "rebuild with `papersearch index`") from exc
+
+    manifest = part(MANIFEST_FILE, lambda: Manifest.load(gen.manifest))
+    ann = part(INDEX_FILE, lambda: FaissANN.load(gen.index))
+    ids = part(IDS_FILE, lambda: np.load(gen.ids))
+    vectors = {f: part(gen.vectors(f).name, lambda f=f: np.load(gen.vectors(f))) for f in manifest.fields}
+    agreement = part(gen.agreement.name, lambda: np.load(gen.agreement))
+    clustering = part("clusters.json / clusters.npy / map2d.npy", lambda: Clustering.load(gen.path))
+    adapters = part(ADAPTER_FILE, lambda: Adapters.load(gen.path))
+    lexicon = part(LEXICON_FILE, lambda: Lexicon.load(gen.path))
+    store = part(STORE_FILE, lambda: _open_store(gen))
+    return LoadedIndex(gen, manifest, store, ann, ids, vectors, agreement, clustering, adapters, lexicon)
+
+
+def _open_store(gen: Generation) -> PaperStore:
+    if not gen.store.is_file():
+        raise FileNotFoundError(gen.store)
+    store = PaperStore(gen.store)
     try:
-        manifest = Manifest.load(gen.manifest)
-        ann = FaissANN.load(gen.index)
-        ids = np.load(gen.ids)
-        vectors = {f: np.load(gen.vectors(f)) for f in manifest.fields}
-        agreement = np.load(gen.agreement)
-        clustering = Clustering.load(gen.path)
-    except (OSError, ValueError, RuntimeError, TypeError) as exc:
-        raise IndexMissingError(
-            f"index generation {gen.name} in {data_dir} is unreadable ({exc}); rebuild with `papersearch index`"
-        ) from exc
-    return LoadedIndex(gen, manifest, PaperStore(gen.store), ann, ids, vectors, agreement, clustering)
+        store.count()  # a truncated or foreign file fails here, not in the first request
+    except BaseException:
+        store.close()
+        raise
+    return store

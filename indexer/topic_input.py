@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from indexer.adapter import Adapters
 from indexer.agreement import suspect_mask
 from indexer.clusters import TopicInput
 from indexer.records import Paper
@@ -24,7 +23,7 @@ def from_index(idx: LoadedIndex) -> TopicInput:
     by_row = dict(idx.store.all())
     lex = idx.store.lexical_tokens()
     suspect = suspect_mask(idx.agreement)
-    adapters = Adapters.load(idx.generation.path)
+    adapters = idx.adapters
     vectors = combine(idx.vectors, idx.manifest.weights, suspect,
                       adapters.predict_summaries if adapters.maps else None)
     empty: tuple[list[str], list[str]] = ([], [])

@@ -10,7 +10,6 @@ import numpy as np
 from indexer.agreement import suspect_mask
 from indexer.corpus import load_corpus
 from indexer.manifest import corpus_hash
-from indexer.adapter import Adapters
 from indexer.reader import IndexMissingError, open_index
 from indexer.vectors import combine
 
@@ -65,7 +64,8 @@ def verify(data_dir: Path, corpus: list[Path] | Path | None = None) -> VerifyRep
         if len(idx.ids) and not problems:
             sample = np.linspace(0, len(idx.ids) - 1, num=min(50, len(idx.ids))).astype(int)
             want = combine({f: v[sample] for f, v in idx.vectors.items()}, m.weights,
-                           suspect_mask(idx.agreement)[sample], _predictor(idx.generation.path))
+                           suspect_mask(idx.agreement)[sample],
+                           idx.adapters.predict_summaries if idx.adapters.maps else None)
             got = np.stack([idx.ann.reconstruct(int(idx.ids[i])) for i in sample])
             if not np.allclose(want, got, atol=1e-4):
                 problems.append("FAISS vectors do not match the saved per-field embeddings")
@@ -94,7 +94,3 @@ def built_from(manifest) -> list[Path]:
     """The corpus paths a generation was built from, as its manifest records them."""
     return [Path(p) for p in manifest.corpus.split(os.pathsep) if p]
 
-
-def _predictor(gen_path: Path):
-    adapters = Adapters.load(gen_path)
-    return adapters.predict_summaries if adapters.maps else None

@@ -16,7 +16,7 @@ from rich.table import Table
 from indexer.cli_common import UserError, console, friendly_errors, make_settings, print_json
 from indexer.manifest import ModelMismatchError
 from indexer.reader import IndexMissingError
-from search.engine import METHODS, SIMILAR_METHODS, NotFoundError, QueryError, SearchEngine
+from search.engine import METHODS, SIMILAR_METHODS, NotFoundError, QueryError, SearchEngine, valid_text
 from search.filters import FilterError, Filters
 from search.schemas import RankMode, SearchResponse
 
@@ -33,18 +33,26 @@ def _date(value: Optional[str], name: str) -> Optional[date]:
         raise UserError(f"{name} must be a date like 2024-04-19, got {value!r}") from None
 
 
-def _read_jsonl(path: Path, key: str) -> list[tuple[object, str]]:
+def _read_jsonl(path: Path, key: str) -> list[tuple[object, str | None, str | None]]:
+    """(id, value, error) per non-empty line: a malformed line gets its own error, the rest are still answered."""
     if not path.is_file():
         raise UserError(f"{path} does not exist")
-    out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise UserError(f"{path}: {exc}") from None
+    out: list[tuple[object, str | None, str | None]] = []
+    for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
-            out.append((obj.get("id", n), str(obj[key])))
-        except (json.JSONDecodeError, KeyError, AttributeError, TypeError):
-            raise UserError(f"{path}:{n}: expected a JSON object with {key!r}") from None
+            if not isinstance(obj, dict) or not isinstance(obj.get(key), str):
+                raise ValueError
+            ident = obj.get("id", n)
+            out.append((ident if isinstance(ident, (str, int, float)) else n, obj[key], None))
+        except (ValueError, RecursionError):
+            out.append((n, None, f"line {n}: expected a JSON object with a string {key!r}"))
     return out
 
 
@@ -71,12 +79,15 @@ def _emit(resp: SearchResponse, json_out: bool) -> None:
 
 
 def _batch(items, run) -> None:
-    for ident, value in items:
-        try:
-            res = run(value)
-            line = {"id": ident, "results": [r.model_dump(mode="json") for r in res.results]}
-        except (NotFoundError, QueryError) as exc:
-            line = {"id": ident, "error": str(exc), "results": []}
+    for ident, value, problem in items:
+        if problem is not None:
+            line = {"id": ident, "error": problem, "results": []}
+        else:
+            try:
+                res = run(value)
+                line = {"id": ident, "results": [r.model_dump(mode="json") for r in res.results]}
+            except (NotFoundError, QueryError, FilterError) as exc:
+                line = {"id": ident, "error": valid_text(str(exc)), "results": []}
         sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 

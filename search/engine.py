@@ -15,10 +15,8 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from indexer.adapter import Adapters
 from indexer.agreement import SUSPECT_BELOW, suspect_mask
 from indexer.ids import normalize_arxiv_id
-from indexer.lexicon import Lexicon
 from indexer.passages import summary_text
 from indexer.reader import LoadedIndex, open_index
 from indexer.settings import Settings
@@ -34,6 +32,11 @@ from search.snippet import make_snippet
 from search.tokenize import tokens
 
 MAX_QUERY_CHARS = 500
+
+
+def valid_text(text: str) -> str:
+    """Lone surrogates (JSON allows "\\ud800") become U+FFFD: they cannot be tokenised or encoded in a response."""
+    return text if text.isascii() else text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 MAX_K = 100
 POOL = 100
 # relevance rankers; the votes / recency / blend modes re-rank their candidates. "learned" is the
@@ -77,12 +80,12 @@ class SearchEngine:
         self.summary_vecs = idx.vectors["summary"]
         self.agreement = idx.agreement
         self.suspect = suspect_mask(self.agreement, idx.manifest.extra.get("suspect_threshold", SUSPECT_BELOW))
-        self.adapters = Adapters.load(idx.generation.path)
+        self.adapters = idx.adapters
         predict = self.adapters.predict_summaries if self.adapters.maps else None
         self.paper_vecs = combine(idx.vectors, idx.manifest.weights, self.suspect, predict)  # what FAISS holds
         self.summary_like = summary_like(idx.vectors["title"], idx.vectors["summary"], self.suspect, predict)
         self.log_votes = np.log1p(np.maximum(self.columns.votes, 0)).astype(np.float32)
-        self.lexicon = Lexicon.load(idx.generation.path)
+        self.lexicon = idx.lexicon
         self._summaries = [summary_text(p) for p in self.papers]
         self.encode_query("warm up")  # first-request latency: load kernels and Kiwi now, not under load
         tokens("warm up")
@@ -315,9 +318,9 @@ class SearchEngine:
 
     # ---- helpers -------------------------------------------------------------------------
     def _require(self, arxiv_id: str) -> int:
-        aid = normalize_arxiv_id(arxiv_id) or arxiv_id.strip()
+        aid = normalize_arxiv_id(arxiv_id) or valid_text(arxiv_id).strip()
         if aid not in self.pos_of:
-            raise NotFoundError(f"paper {aid} is not in the index")
+            raise NotFoundError(f"paper {aid[:100]} is not in the index")
         return self.pos_of[aid]
 
     @staticmethod
@@ -328,7 +331,7 @@ class SearchEngine:
     @staticmethod
     def check(query: str, k: int) -> tuple[str, list[str]]:
         SearchEngine.check_k(k)
-        q = " ".join((query or "").split())
+        q = " ".join(valid_text(query or "").split())
         if not q:
             raise QueryError("the query is empty")
         notices = []

@@ -48,10 +48,22 @@ def test_errors_are_clear(built_settings, tmp_path):
     assert r.returncode == 2 and "--date-from" in r.stderr and "Traceback" not in r.stderr
     r = run(built_settings.data_dir, "similar", "2101.00001")
     assert r.returncode == 2 and "not in the index" in r.stderr
+    r = run(built_settings.data_dir, "search", "--queries-file", str(tmp_path / "missing.jsonl"), "--json")
+    assert r.returncode == 2 and "missing.jsonl does not exist" in " ".join(r.stderr.split())
+
+
+def test_malformed_batch_lines_get_their_own_errors_and_the_rest_is_answered(built_settings, tmp_path):
     bad = tmp_path / "bad.jsonl"
-    bad.write_text("not json\n", encoding="utf-8")
-    r = run(built_settings.data_dir, "search", "--queries-file", str(bad), "--json")
-    assert r.returncode == 2 and "bad.jsonl:1" in r.stderr
+    bad.write_text('not json\n{"query": 5}\n["a list"]\n{"id": "ok", "query": "video generation"}\n'
+                   '{"id": "x", "query": "\\ud800 <script>alert(1)</script>"}\n{"id": "long", "query": "' + "a" * 100_000
+                   + '"}\n', encoding="utf-8")
+    r = run(built_settings.data_dir, "search", "--queries-file", str(bad), "--k", "2", "--json")
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [x["id"] for x in lines] == [1, 2, 3, "ok", "x", "long"]
+    assert all("line" in x["error"] and not x["results"] for x in lines[:3])
+    assert len(lines[3]["results"]) == 2 and "error" not in lines[3]
+    assert "error" not in lines[4] and "error" not in lines[5]  # hostile but valid text is searched
 
 
 def test_method_flag_and_expansion_line(built_settings):
