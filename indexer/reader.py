@@ -1,7 +1,6 @@
 """Open the served index generation read-only: store, FAISS index, vectors, manifest."""
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,14 +45,15 @@ def open_index(data_dir: Path) -> LoadedIndex:
     data = DataDir(data_dir)
     gen = data.current()
     if gen is None:
-        problem = data.pointer_problem() if data.pointer.exists() else None
+        built = data.generations.is_dir() and any(not p.name.startswith(".") for p in data.generations.iterdir())
+        problem = data.pointer_problem() if data.pointer.exists() or built else None
         raise IndexMissingError(f"no index in {data_dir} ({problem}); build one with `papersearch index`"
                                 if problem else f"no index in {data_dir}; build one with `papersearch index`")
 
     def part(name: str, load):
         try:
             return load()
-        except (OSError, ValueError, RuntimeError, TypeError, KeyError, EOFError, sqlite3.Error) as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever a damaged file raises, name the file
             what = "missing" if isinstance(exc, FileNotFoundError) else f"unreadable ({exc})"
             raise IndexMissingError(f"index generation {gen.name} in {data_dir}: {name} is {what}; "
                                     "rebuild with `papersearch index`") from exc
