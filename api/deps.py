@@ -1,7 +1,7 @@
 """FastAPI dependencies: the served engine and the app settings."""
 from __future__ import annotations
 
-from fastapi import Request
+from fastapi import Request, Response
 
 from api.errors import IndexNotReady
 from api.state import EngineHolder
@@ -12,9 +12,10 @@ def holder(request: Request) -> EngineHolder:
     return request.app.state.holder
 
 
-def engine(request: Request) -> SearchEngine:
+def engine(request: Request, response: Response) -> SearchEngine:
     h: EngineHolder = request.app.state.holder
     e = h.engine  # one reference per request: a concurrent reload cannot pull it away
     if e is None:
         raise IndexNotReady(h.error or "the index is not loaded yet; build it with `papersearch index`")
+    response.headers["X-Index-Generation"] = e.idx.generation.name  # which generation answered (chaos bench)
     return e

@@ -53,6 +53,8 @@ class EngineHolder:
         """Reload when CURRENT names another generation than the one served."""
         gen = self.current_generation()
         served = self.engine.idx.generation.name if self.engine else None
+        if gen == served and self.failed is not None:  # CURRENT is back on the served generation: all good
+            self.error = self.failed = None
         if gen is not None and gen != served and gen != self.failed:
             return self.load()
         return False

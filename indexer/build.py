@@ -230,7 +230,7 @@ def _fill_generation(
 
     _cluster(gen, prev, settings, rows, index_vectors, per_field["title"], suspect, encode, rebuild, progress)
 
-    Manifest(
+    manifest = Manifest(
         model=model_fp,
         dim=dim,
         count=len(rows),
@@ -244,7 +244,11 @@ def _fill_generation(
                "precision": precision, "lexicon": {"version": LEXICON_VERSION, "terms": len(lexicon)},
                "adapter": {"version": ADAPTER_VERSION, "maps": sorted(adapters.maps),
                            "sha": adapters.fingerprint() if adapters.maps else None}},
-    ).save(gen.manifest)
+    )
+    with PaperStore(gen.store) as store:
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the store's size is final before it is recorded
+    manifest.record_files(gen.path)
+    manifest.save(gen.manifest)
     return BuildResult(
         papers=len(rows), embedded=len(todo), new=new, changed=changed,
         unchanged=len(rows) - len(todo), pruned=pruned, generation=gen.name, seconds=0.0, model=model_fp,

@@ -28,9 +28,29 @@ class Manifest:
     corpus: str = ""
     format: int = FORMAT_VERSION
     extra: dict = field(default_factory=dict)
+    files: dict[str, int] = field(default_factory=dict)  # every file of the generation -> its size in bytes
 
     def save(self, path: Path) -> None:
         write_json_atomic(path, asdict(self))
+
+    def record_files(self, directory: Path) -> None:
+        """Sizes of the generation's files as written, so a truncated or deleted one is named on load."""
+        self.files = {p.name: p.stat().st_size for p in sorted(Path(directory).iterdir())
+                      if p.is_file() and p.name != Path(directory, "manifest.json").name
+                      and not p.name.endswith(("-wal", "-shm", ".tmp"))}
+
+    def file_problems(self, directory: Path) -> list[str]:
+        """Missing files, and files whose size changed (the SQLite store only has to exist: SQLite may grow it)."""
+        out = []
+        for name, size in self.files.items():
+            p = Path(directory) / name
+            if not p.is_file():
+                out.append(f"{name} is missing")
+            elif name.endswith(".sqlite"):
+                continue
+            elif p.stat().st_size != size:
+                out.append(f"{name} has {p.stat().st_size} bytes, the manifest says {size}")
+        return out
 
     @classmethod
     def load(cls, path: Path) -> "Manifest":

@@ -59,6 +59,10 @@ def open_index(data_dir: Path) -> LoadedIndex:
                                     "rebuild with `papersearch index`") from exc
 
     manifest = part(MANIFEST_FILE, lambda: Manifest.load(gen.manifest))
+    problems = manifest.file_problems(gen.path)
+    if problems:
+        raise IndexMissingError(f"index generation {gen.name} in {data_dir}: {'; '.join(problems)}; "
+                                "rebuild with `papersearch index`")
     ann = part(INDEX_FILE, lambda: FaissANN.load(gen.index))
     ids = part(IDS_FILE, lambda: np.load(gen.ids))
     vectors = {f: part(gen.vectors(f).name, lambda f=f: np.load(gen.vectors(f))) for f in manifest.fields}

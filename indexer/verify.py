@@ -9,6 +9,7 @@ import numpy as np
 
 from indexer.agreement import suspect_mask
 from indexer.corpus import load_corpus
+from indexer.layout import DataDir
 from indexer.manifest import corpus_hash
 from indexer.reader import IndexMissingError, open_index
 from indexer.vectors import combine
@@ -33,7 +34,8 @@ def verify(data_dir: Path, corpus: list[Path] | Path | None = None) -> VerifyRep
     try:
         idx = open_index(data_dir)
     except IndexMissingError as exc:
-        return VerifyReport(ok=False, generation=None, problems=[str(exc)])
+        gen = DataDir(data_dir).current()
+        return VerifyReport(ok=False, generation=gen.name if gen else None, problems=[str(exc)])
     problems: list[str] = []
     try:
         m = idx.manifest

@@ -41,6 +41,20 @@ def embedder():
     return embedder_for(Settings())
 
 
+# a corpus entry whose title and summary carry markup: every page must show it as text, never run it
+HOSTILE_ID = "2501.99999"
+HOSTILE_DAY = "2025/01/03.md"
+HOSTILE_DIGEST = f"""## Daily Papers (2025-01-03)
+
+### [<script>window.__pwned = 1</script> Hostile <b>Title</b> Test](https://arxiv.org/abs/{HOSTILE_ID})
+
+Vote: 3
+
+Authors: Mallory Example
+
+- 이 논문은 <script>window.__pwned = 2</script> 공격 문자열을 제목과 요약에 담은 시험용 항목입니다.
+"""
+
 SEARCH_DAYS = ["2023/11/20.md", "2024/04/05.md", "2024/06/03.md", "2024/09/02.md", "2025/01/02.md"]
 
 
@@ -52,6 +66,8 @@ def built_settings(tmp_path_factory, corpus_dir, embedder):
 
     root = tmp_path_factory.mktemp("built")
     corpus = copy_days(corpus_dir, root / "corpus", SEARCH_DAYS)
+    (corpus / HOSTILE_DAY).parent.mkdir(parents=True, exist_ok=True)
+    (corpus / HOSTILE_DAY).write_text(HOSTILE_DIGEST, encoding="utf-8")
     s = Settings(corpus=corpus, data_dir=root / "data")
     build_index(s, progress=False, embedder_factory=lambda _: embedder)
     return s

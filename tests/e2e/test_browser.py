@@ -144,3 +144,20 @@ def test_rising_view_orders_topics_by_growth(server, page):
     rows = page.locator("#topics-table tbody tr:not(.other) td.growth").all_inner_texts()
     growth = [float(g) for g in rows]
     assert growth and growth == sorted(growth, reverse=True)
+
+
+def test_markup_in_a_corpus_title_and_in_a_query_is_shown_as_text(server, page):
+    from tests.conftest import HOSTILE_ID
+
+    page.goto(server + "/?q=" + "Hostile Title Test <script>window.__pwned=3</script>")
+    page.wait_for_selector(f"article.card[data-arxiv='{HOSTILE_ID}']")
+    assert page.evaluate("() => window.__pwned") is None
+    card = page.locator(f"article.card[data-arxiv='{HOSTILE_ID}'] a.title")
+    assert "<script>" in card.inner_text()
+    page.goto(server + f"/paper/{HOSTILE_ID}")
+    assert page.evaluate("() => window.__pwned") is None and "<script>" in page.locator("h1").inner_text()
+    page.goto(server + "/topics")
+    page.wait_for_selector("#topic-map[data-ready='1']")
+    page.locator(f"#topic-map circle[data-id='{HOSTILE_ID}']").dispatch_event("mouseover")
+    assert "<script>" in page.locator("#map-tip").inner_text()
+    assert page.evaluate("() => window.__pwned") is None
