@@ -33,11 +33,9 @@ import asyncio
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile

@@ -1,5 +1,4 @@
 """Every notebook runs top to bottom (nbclient) on a small real index, and is committed without outputs."""
-import os
 from pathlib import Path
 
 import nbformat
