@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from api import errors
 from api.routers import clusters, meta, papers, search, web
 from api.state import EngineHolder
-from indexer.settings import Settings, get_settings
+from papersearch.settings import Settings, get_settings
 
 log = logging.getLogger("papersearch.api")
 

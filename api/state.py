@@ -11,7 +11,7 @@ import logging
 import threading
 
 from indexer.layout import DataDir
-from indexer.settings import Settings
+from papersearch.settings import Settings
 from search.engine import SearchEngine
 
 log = logging.getLogger("papersearch.api")

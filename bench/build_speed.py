@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 def _sample_papers(n: int):
     from indexer.corpus import load_corpus
-    from indexer.settings import Settings
+    from papersearch.settings import Settings
 
     papers, _ = load_corpus(Settings().corpus)
     step = max(1, len(papers) // n)
@@ -41,7 +41,7 @@ def child_baseline(n: int) -> dict:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from indexer.settings import Settings
+    from papersearch.settings import Settings
     from models.convert import ensure_checkpoint
 
     torch.set_num_threads(2)
@@ -56,7 +56,7 @@ def child_baseline(n: int) -> dict:
 
 def child_ours(n: int) -> dict:
     from indexer.build import _embed, embedder_for
-    from indexer.settings import Settings
+    from papersearch.settings import Settings
 
     papers, total = _sample_papers(n)
     emb = embedder_for(Settings())
@@ -67,7 +67,7 @@ def child_ours(n: int) -> dict:
 
 def child_build(data_dir: str, corpus: str) -> dict:
     from indexer.build import build_index
-    from indexer.settings import Settings
+    from papersearch.settings import Settings
 
     s = Settings(data_dir=Path(data_dir), corpus=corpus)
     t = time.perf_counter()
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(("ours, same sample", ours["papers"] / ours["seconds"], ours["corpus"] / (ours["papers"] / ours["seconds"]),
                  ours["peak_rss_mb"]))
     if not a.skip_full:
-        from indexer.settings import Settings
+        from papersearch.settings import Settings
 
         tmp = Path(tempfile.mkdtemp(prefix="papersearch-bench-"))
         try:

@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from indexer.layout import DataDir, write_atomic  # noqa: E402
-from indexer.settings import Settings  # noqa: E402
+from papersearch.settings import Settings  # noqa: E402
 from indexer.verify import verify  # noqa: E402
 
 BASE_DAYS = ["2023/11/20.md", "2024/04/05.md", "2024/09/02.md"]
@@ -69,7 +69,7 @@ def copy_days(dest: Path, days: list[str]) -> None:
 
 
 def cli(*args: str, env: dict | None = None) -> list[str]:
-    return [sys.executable, "-m", "indexer.cli", *args]
+    return [sys.executable, "-m", "papersearch.cli", *args]
 
 
 def env_for(data: Path, corpus: Path, **extra) -> dict:

@@ -36,7 +36,7 @@ from indexer.build import embedder_for  # noqa: E402
 from indexer.clusters import OTHER, assign_topics, default_k, kmeans  # noqa: E402
 from indexer.plots import main_mass_fill  # noqa: E402
 from indexer.reader import open_index  # noqa: E402
-from indexer.settings import Settings  # noqa: E402
+from papersearch.settings import Settings  # noqa: E402
 from indexer.topic_input import from_index  # noqa: E402
 from indexer.topic_labels import label_topics  # noqa: E402
 from indexer.topic_quality import (  # noqa: E402

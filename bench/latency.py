@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer.settings import Settings  # noqa: E402
+from papersearch.settings import Settings  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
 from search.evaluation import load_judged  # noqa: E402
 

@@ -40,7 +40,7 @@ def pct(xs: list[float], p: float) -> float:
 
 
 def in_process(queries: list[str], ids: list[str]) -> dict[str, float]:
-    from indexer.settings import Settings
+    from papersearch.settings import Settings
     from search.engine import SearchEngine
 
     e = SearchEngine.open(Settings())
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 
     port = free_port()
     env = {**os.environ, "PAPERSEARCH_PORT": str(port), "PAPERSEARCH_HOST": "127.0.0.1"}
-    server = subprocess.Popen([sys.executable, "-m", "indexer.cli", "serve"], cwd=ROOT, env=env,
+    server = subprocess.Popen([sys.executable, "-m", "papersearch.cli", "serve"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.quality import DEVSET, load_split  # noqa: E402
-from indexer.settings import Settings  # noqa: E402
+from papersearch.settings import Settings  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
 from search.evaluation import Judged  # noqa: E402
 from search.features import QUERY_FEATURES, SEED_FEATURES  # noqa: E402

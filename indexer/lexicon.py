@@ -26,7 +26,7 @@ import numpy as np
 from scipy import sparse
 
 from indexer.layout import write_json_atomic
-from search.tokenize import latin_tokens, tokens_many
+from indexer.tokenize import latin_tokens, tokens_many
 
 LEXICON_VERSION = 1
 LEXICON_FILE = "lexicon.json"

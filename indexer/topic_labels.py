@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from indexer.topic_quality import GENERIC_LABEL_TERMS, MAX_LABEL_SHARE, norm_term
-from search.tokenize import EN_STOPWORDS
+from indexer.tokenize import EN_STOPWORDS
 
 Encode = Callable[[list[str]], np.ndarray]
 MAX_EN, MAX_KO = 3, 1          # phrases per label: up to 3 English + 1 Korean

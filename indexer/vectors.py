@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from indexer.settings import Settings
+from papersearch.settings import Settings
 
 
 def field_weights(settings: Settings) -> dict[str, float]:

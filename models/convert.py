@@ -194,7 +194,7 @@ def read_source(checkpoint: Path) -> dict | None:
 
 def main() -> None:
     """`python -m models.convert`: prepare the default model at install time, so first use is instant."""
-    from indexer.settings import Settings
+    from papersearch.settings import Settings
 
     path = ensure_checkpoint(Settings().model_cache)
     print(f"model checkpoint ready: {path}")

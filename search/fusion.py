@@ -1,5 +1,7 @@
-"""Rank fusion of dense and lexical scores. Every ranker speaks (positions, scores)."""
+"""Rank fusion of dense and lexical scores: the strategies, by name (FUSIONS). Every ranker speaks (positions, scores)."""
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
@@ -33,3 +35,28 @@ def zscore(scores: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         return np.zeros_like(scores)
     sd = float(ref.std())
     return (scores - float(ref.mean())) / (sd if sd > 1e-9 else 1.0)
+
+
+def zscore_fusion(dense: np.ndarray, lexical: np.ndarray, live: np.ndarray, dense_weight: float,
+                  depth: int) -> np.ndarray:
+    """Convex combination of standardised scores (BM25 below zero clipped: no term matched)."""
+    out = dense_weight * zscore(dense, live) + (1 - dense_weight) * zscore(np.maximum(lexical, 0), live)
+    return np.where(live, out, -np.inf).astype(np.float32)
+
+
+def rrf_fusion(dense: np.ndarray, lexical: np.ndarray, live: np.ndarray, dense_weight: float,
+               depth: int) -> np.ndarray:
+    """Weighted reciprocal rank fusion of the two rankings, each `depth` deep."""
+    rankings = []
+    for s, floor in ((dense, -np.inf), (lexical, 0.0)):  # BM25 zero = no term matched: not a ranking
+        s = np.where(live, s, -np.inf)
+        d = min(depth, int((np.isfinite(s) & (s > floor)).sum()))
+        rankings.append(np.argsort(-s, kind="stable")[:d])
+    out = rrf(rankings, len(dense), [2 * dense_weight, 2 * (1 - dense_weight)])
+    # rows nobody ranked keep a tiny dense-ordered score so k results still come back under a filter
+    tail = np.where(out == 0, 1e-6 * (1 + np.tanh(np.nan_to_num(dense, neginf=-10))), out)
+    return np.where(live, tail, -np.inf).astype(np.float32)
+
+
+Fusion = Callable[[np.ndarray, np.ndarray, np.ndarray, float, int], np.ndarray]
+FUSIONS: dict[str, Fusion] = {"zscore": zscore_fusion, "rrf": rrf_fusion}

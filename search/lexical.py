@@ -18,7 +18,7 @@ from collections import Counter
 import numpy as np
 from scipy import sparse
 
-from search.tokenize import tokens
+from indexer.tokenize import tokens
 
 FIELDS = ("all", "title", "summary")
 

@@ -6,36 +6,35 @@ from dataclasses import dataclass
 import numpy as np
 
 from search.filters import FilterColumns
-from search.fusion import rrf, zscore
+from search.fusion import FUSIONS
 from search.schemas import RankMode
 
 
 @dataclass(frozen=True)
 class HybridParams:
+    """Every knob of the hybrid ranker in one typed object (from Settings: PAPERSEARCH_FUSION, _DENSE_WEIGHT)."""
     # Measured on the dev set (bench/quality.py, README "Quality"): z-score fusion with
     # dense weight 0.7 beat RRF (nDCG@10 0.645 vs 0.640 at title weight 0.2, 0.623 at 0.4)
-    method: str = "zscore"       # "zscore" (convex combination of standardised scores) or "rrf"
+    method: str = "zscore"       # a name in search.fusion.FUSIONS
     dense_weight: float = 0.7    # zscore: weight of dense; rrf: relative weight of the dense ranking
     depth: int = 200             # how deep each ranking goes into RRF
     title_boost: int = 2         # title tokens repeated in the BM25 document
     expansion_weight: float = 0.4  # lexicon (other-language) terms: this x confidence, below the query's own 1.0
 
+    def __post_init__(self) -> None:
+        if self.method not in FUSIONS:  # an unknown name is an error, never a silent fallback
+            raise ValueError(f"unknown fusion {self.method!r}; choose one of {', '.join(sorted(FUSIONS))}")
+        if not 0.0 <= self.dense_weight <= 1.0:
+            raise ValueError(f"dense_weight must be within [0, 1], got {self.dense_weight}")
+
+    @classmethod
+    def from_settings(cls, settings) -> "HybridParams":
+        return cls(method=settings.fusion, dense_weight=settings.dense_weight)
+
 
 def fuse(dense: np.ndarray, lexical: np.ndarray, mask: np.ndarray | None, p: HybridParams) -> np.ndarray:
     live = np.isfinite(dense) if mask is None else mask
-    n = len(dense)
-    if p.method == "zscore":
-        out = p.dense_weight * zscore(dense, live) + (1 - p.dense_weight) * zscore(np.maximum(lexical, 0), live)
-        return np.where(live, out, -np.inf).astype(np.float32)
-    rankings = []
-    for s, floor in ((dense, -np.inf), (lexical, 0.0)):  # BM25 zero = no term matched: not a ranking
-        s = np.where(live, s, -np.inf)
-        d = min(p.depth, int((np.isfinite(s) & (s > floor)).sum()))
-        rankings.append(np.argsort(-s, kind="stable")[:d])
-    out = rrf(rankings, n, [2 * p.dense_weight, 2 * (1 - p.dense_weight)])
-    # rows nobody ranked keep a tiny dense-ordered score so k results still come back under a filter
-    tail = np.where(out == 0, 1e-6 * (1 + np.tanh(np.nan_to_num(dense, neginf=-10))), out)
-    return np.where(live, tail, -np.inf).astype(np.float32)
+    return FUSIONS[p.method](dense, lexical, live, p.dense_weight, p.depth)
 
 
 def rerank(

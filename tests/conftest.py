@@ -36,7 +36,7 @@ SLICE_DAYS = ["2023/11/20.md", "2024/04/05.md", "2024/09/02.md"]
 def embedder():
     """The real default model, loaded once per test session."""
     from indexer.build import embedder_for
-    from indexer.settings import Settings
+    from papersearch.settings import Settings
 
     return embedder_for(Settings())
 
@@ -62,7 +62,7 @@ SEARCH_DAYS = ["2023/11/20.md", "2024/04/05.md", "2024/06/03.md", "2024/09/02.md
 def built_settings(tmp_path_factory, corpus_dir, embedder):
     """A small real index (a few real day files, real model) shared by search/API tests."""
     from indexer.build import build_index
-    from indexer.settings import Settings
+    from papersearch.settings import Settings
 
     root = tmp_path_factory.mktemp("built")
     corpus = copy_days(corpus_dir, root / "corpus", SEARCH_DAYS)

@@ -27,7 +27,7 @@ def free_port() -> int:
 def server(built_settings):
     port = free_port()
     env = {**os.environ, "PAPERSEARCH_DATA_DIR": str(built_settings.data_dir), "PAPERSEARCH_PORT": str(port)}
-    proc = subprocess.Popen([sys.executable, "-m", "indexer.cli", "serve"], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "papersearch.cli", "serve"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -14,7 +14,7 @@ from indexer.build import EmptyCorpusError, build_index
 from indexer.layout import DataDir
 from indexer.manifest import ModelMismatchError
 from indexer.reader import open_index
-from indexer.settings import Settings
+from papersearch.settings import Settings
 from indexer.verify import verify
 from tests.conftest import SLICE_DAYS, copy_days
 
@@ -143,7 +143,7 @@ def test_killed_build_process_leaves_previous_index_serving(built, corpus_dir):
     gen = DataDir(s.data_dir).current()
     copy_days(corpus_dir, s.corpus[0], ["2024/06/03.md", "2024/06/04.md", "2024/06/05.md"])
     env = {**os.environ, "PAPERSEARCH_CORPUS": str(s.corpus[0]), "PAPERSEARCH_DATA_DIR": str(s.data_dir)}
-    proc = subprocess.Popen([sys.executable, "-m", "indexer.cli", "index"], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "papersearch.cli", "index"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
     try:

@@ -2,7 +2,7 @@
 import numpy as np
 
 from indexer.lexicon import Lexicon, mine, parenthetical_spans
-from search.tokenize import tokens_many
+from indexer.tokenize import tokens_many
 
 SUMMARIES = [
     "이 논문은 지식 증류(knowledge distillation)를 이용해 작은 모델을 학습합니다.",

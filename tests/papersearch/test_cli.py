@@ -14,7 +14,7 @@ pytestmark = pytest.mark.model
 
 
 def run(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "indexer.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "papersearch.cli", *args], capture_output=True, text=True,
                           env={**os.environ, **(env or {})}, timeout=600)
 
 

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from indexer.settings import Settings
+from papersearch.settings import Settings
 
 console = Console(stderr=False, emoji=False)
 err = Console(stderr=True, emoji=False)

@@ -1,0 +1,304 @@
+"""The named steps of a build, in order: sync store, plan, embed, assemble vectors, write index, cluster, manifest.
+
+Each step reads and fills one `BuildState`, so the suspect mask and the combined
+index vectors are computed once and every later step uses the same ones.
+`indexer.build.build_index` runs them inside a new generation and publishes it.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from indexer.adapter import ADAPTER_VERSION, Adapters, fit_adapters
+from indexer.agreement import SUSPECT_BELOW, agreement_scores, suspect_mask
+from indexer.ann import FaissANN
+from indexer.clusters import CLUSTERS_VERSION, Clustering, cluster_papers
+from indexer.layout import Generation
+from indexer.lexicon import LEXICON_FILE, LEXICON_VERSION, Lexicon, mine
+from indexer.manifest import Manifest, corpus_hash
+from indexer.passages import FIELDS, field_text
+from indexer.records import Paper
+from indexer.store import PaperStore
+from indexer.tokenize import TOKENIZER_VERSION, tokens_many
+from indexer.topic_input import topic_input
+from indexer.topic_updates import carry_ids, extend
+from indexer.vectors import combine, field_weights
+from papersearch.settings import Settings
+
+EmbedderFactory = Callable[[Settings], "object"]
+
+
+@dataclass
+class BuildState:
+    gen: Generation
+    prev: Generation | None
+    prev_manifest: Manifest | None
+    papers: list[Paper]
+    settings: Settings
+    rebuild: bool
+    prune: bool
+    progress: bool
+    factory: EmbedderFactory
+    # filled by the steps
+    rows: list[tuple[int, Paper]] = field(default_factory=list)
+    hashes_before: dict[int, str] = field(default_factory=dict)
+    old_rows: dict[int, int] = field(default_factory=dict)          # served generation: row id -> row
+    old_mats: dict[str, np.ndarray] = field(default_factory=dict)   # served generation: field -> vectors
+    pruned: int = 0
+    ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    todo: list[tuple[int, Paper]] = field(default_factory=list)
+    new: int = 0
+    changed: int = 0
+    embedder: object | None = None
+    model_fp: dict = field(default_factory=dict)
+    dim: int = 0
+    precision: str = "unknown"
+    fresh: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
+    per_field: dict[str, np.ndarray] = field(default_factory=dict)
+    agreement: np.ndarray | None = None
+    suspect: np.ndarray | None = None
+    content_hash: str = ""
+    lexicon: Lexicon | None = None
+    adapters: Adapters | None = None
+    weights: dict[str, float] = field(default_factory=dict)
+    index_vectors: np.ndarray | None = None
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Topic labels need the model only on a full re-cluster: load it then, once."""
+        if self.embedder is None:
+            self.embedder = self.factory(self.settings)
+        return self.embedder.encode_queries(texts)
+
+
+def sync_store(b: BuildState) -> None:
+    """Copy the served store, upsert the corpus, prune if asked, re-tokenise changed papers."""
+    if b.prev is not None:
+        _copy_sqlite(b.prev.store, b.gen.store)
+    with PaperStore(b.gen.store) as store:
+        before = store.hashes()
+        store.upsert(b.papers)
+        if b.prune:
+            keep = {p.arxiv_id for p in b.papers}
+            b.pruned = store.delete([a for a in before if a not in keep])
+        b.rows = store.all()
+        _refresh_lexical(store, b.rows, b.progress)
+    b.hashes_before = {rid: h for rid, h in before.values()}
+    b.ids = np.array([rid for rid, _ in b.rows], dtype=np.int64)
+
+
+def plan(b: BuildState) -> None:
+    """Which papers need embedding: new, changed, or without a carried-over vector."""
+    if b.prev is not None and not b.rebuild:
+        b.old_rows, b.old_mats = _load_vectors(b.prev)
+    for rid, paper in b.rows:
+        old_hash = b.hashes_before.get(rid)
+        if old_hash is None:
+            b.new += 1
+        elif old_hash != paper.content_hash():
+            b.changed += 1
+        if old_hash != paper.content_hash() or rid not in b.old_rows:
+            b.todo.append((rid, paper))
+    pm = b.prev_manifest
+    b.model_fp, b.dim = (dict(pm.model), pm.dim) if pm else ({}, 0)
+    b.precision = (pm.extra.get("precision") if pm else None) or "unknown"
+
+
+def embed(b: BuildState) -> None:
+    """Load the model only when something needs embedding; refuse another model's weights."""
+    if not (b.todo or not b.prev_manifest):
+        return
+    b.embedder = b.factory(b.settings)
+    b.model_fp, b.dim = b.embedder.fingerprint, b.embedder.dim
+    b.precision = getattr(b.embedder, "precision", b.precision)
+    if b.prev_manifest and not b.rebuild:
+        b.prev_manifest.check_model(b.settings.model, b.model_fp)
+    b.fresh = _embed(b.embedder, b.todo, b.settings.batch_size, b.progress)
+
+
+def assemble_vectors(b: BuildState) -> None:
+    """Per-field matrices (fresh + carried over), agreement and suspect mask, lexicon, adapters, index vectors."""
+    ids = b.ids.tolist()
+    for f in FIELDS:
+        mat = np.empty((len(b.rows), b.dim), dtype=np.float32)
+        carried = [i for i, rid in enumerate(ids) if rid not in b.fresh]
+        if carried:
+            mat[carried] = b.old_mats[f][[b.old_rows[ids[i]] for i in carried]]
+        for i, rid in enumerate(ids):
+            if rid in b.fresh:
+                mat[i] = b.fresh[rid][f]
+        np.save(b.gen.vectors(f), mat)
+        b.per_field[f] = mat
+    np.save(b.gen.ids, b.ids)
+    b.agreement = agreement_scores(b.per_field["title"], b.per_field["summary"])
+    np.save(b.gen.agreement, b.agreement)
+    b.suspect = suspect_mask(b.agreement)
+    b.content_hash = corpus_hash([(p.arxiv_id, p.content_hash()) for _, p in b.rows])
+    same_corpus = (b.prev is not None and not b.rebuild and b.prev_manifest is not None
+                   and b.prev_manifest.corpus_hash == b.content_hash)
+    b.lexicon = Lexicon.load(b.prev.path) if same_corpus and (b.prev.path / LEXICON_FILE).exists() else None
+    if b.lexicon is None:
+        b.lexicon = _mine_lexicon(b.gen, b.rows, ~b.suspect)
+    else:  # nothing changed: the same corpus mines the same lexicon
+        b.lexicon.save(b.gen.path)
+    b.adapters = _adapters(b.prev, b.ids, b.per_field, ~b.suspect, b.rebuild)
+    b.adapters.save(b.gen.path)
+    b.weights = field_weights(b.settings)
+    b.index_vectors = combine(b.per_field, b.weights, b.suspect,
+                              b.adapters.predict_summaries if b.adapters.maps else None)
+
+
+def write_index(b: BuildState) -> None:
+    ann = FaissANN(b.dim)
+    ann.index_vectors(b.ids, b.index_vectors)
+    ann.save(b.gen.index)
+
+
+def cluster(b: BuildState) -> None:
+    _cluster(b.gen, b.prev, b.settings, b.rows, b.index_vectors, b.per_field["title"], b.suspect,
+             b.encode_queries, b.rebuild, b.progress)
+
+
+def write_manifest(b: BuildState) -> None:
+    """Last: the manifest records every file's size, so it is written when they are final."""
+    manifest = Manifest(
+        model=b.model_fp, dim=b.dim, count=len(b.rows), corpus_hash=b.content_hash,
+        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), fields=list(FIELDS),
+        weights=b.weights, max_seq_length=b.settings.max_seq_length,
+        corpus=os.pathsep.join(str(c) for c in b.settings.corpus),
+        extra={"suspect_threshold": SUSPECT_BELOW, "suspect": int(b.suspect.sum()),
+               "precision": b.precision, "lexicon": {"version": LEXICON_VERSION, "terms": len(b.lexicon)},
+               "adapter": {"version": ADAPTER_VERSION, "maps": sorted(b.adapters.maps),
+                           "sha": b.adapters.fingerprint() if b.adapters.maps else None}},
+    )
+    with PaperStore(b.gen.store) as store:
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the store's size is final before it is recorded
+    manifest.record_files(b.gen.path)
+    manifest.save(b.gen.manifest)
+
+
+STEPS = (sync_store, plan, embed, assemble_vectors, write_index, cluster, write_manifest)
+
+
+def _embed(embedder, todo: list[tuple[int, Paper]], batch_size: int, progress: bool) -> dict[int, dict[str, np.ndarray]]:
+    """Embed every field of every paper, longest texts batched together to cut padding."""
+    jobs = [(rid, f, field_text(p, f)) for rid, p in todo for f in FIELDS]
+    jobs.sort(key=lambda j: len(j[2]), reverse=True)
+    out: dict[int, dict[str, np.ndarray]] = {}
+    chunk = max(batch_size * 4, 64)
+    with tqdm(total=len(jobs), desc="embedding", unit="text", disable=not progress) as bar:
+        for s in range(0, len(jobs), chunk):
+            part = jobs[s : s + chunk]
+            # short texts (titles) are cheap per item: bigger batches, fewer Python round trips
+            bs = batch_size if len(part[0][2]) > 300 else batch_size * 8
+            vecs = embedder.encode_passages([t for _, _, t in part], batch_size=bs)
+            for (rid, f, _), v in zip(part, vecs):
+                out.setdefault(rid, {})[f] = v
+            bar.update(len(part))
+    return out
+
+
+def _cluster(gen: Generation, prev: Generation | None, settings: Settings, rows: list[tuple[int, Paper]],
+             vectors: np.ndarray, titles: np.ndarray, suspect: np.ndarray, encode, rebuild: bool,
+             progress: bool) -> None:
+    """Topics + 2-D map.
+
+    New papers join the existing topics (`indexer.topic_updates.extend`: stable ids
+    and labels, ~2 s) unless the settings changed, `--rebuild` was given, or more
+    than a tenth of the papers are new, when everything is re-clustered (~40 s) and
+    the new topics take the ids of the old ones they overlap (`carry_ids`).
+    """
+    params = {"k": settings.clusters, "method": settings.cluster_method, "resolution": settings.cluster_resolution,
+              "map": settings.map_method, "version": CLUSTERS_VERSION}
+    rids = np.array([r for r, _ in rows], dtype=np.int64)
+    old = Clustering.load(prev.path) if prev is not None else None
+    prev_rids = np.load(prev.ids) if old is not None else None
+    if old is not None and old.params == params and not rebuild:
+        if np.array_equal(prev_rids, rids):
+            old.save(gen.path)  # nothing new: carry over as is
+            return
+    with PaperStore(gen.store) as store:
+        lex = store.lexical_tokens()
+    empty: tuple[list[str], list[str]] = ([], [])
+    inp = topic_input([p for _, p in rows], vectors, titles, [lex.get(r, empty)[0] for r, _ in rows],
+                      [lex.get(r, empty)[1] for r, _ in rows], suspect)
+    if old is not None and old.params == params and not rebuild and len(old.clusters) \
+            and np.isin(rids, prev_rids, invert=True).sum() <= 0.1 * len(rids):
+        extend(old, prev_rids, rids, inp).save(gen.path)
+        return
+    if progress:
+        print(f"clustering {len(rows)} papers into topics ({settings.cluster_method}, map: {settings.map_method}) ...",
+              file=sys.stderr)
+    c = cluster_papers(inp, settings.cluster_method, settings.clusters or None, settings.cluster_resolution,
+                       settings.map_method, encode)
+    c.params = params
+    if old is not None:
+        c = carry_ids(c, rids, old, prev_rids)
+    c.save(gen.path)
+
+
+def _adapters(prev: Generation | None, ids: np.ndarray, per_field: dict[str, np.ndarray], trusted: np.ndarray,
+              rebuild: bool) -> Adapters:
+    """The corpus adapters: refitted (~8 s) on a rebuild or when more than a tenth of the papers are new
+    (the clustering rule); otherwise the served generation's, which a few new papers barely move."""
+    if prev is not None and not rebuild:
+        old = Adapters.load(prev.path)
+        try:
+            prev_ids = np.load(prev.ids)
+        except (OSError, ValueError):
+            prev_ids = np.empty(0, dtype=np.int64)
+        if old.maps and np.isin(ids, prev_ids, invert=True).sum() <= 0.1 * len(ids):
+            return old
+    return fit_adapters(per_field["title"], per_field["summary"], trusted)
+
+
+def _mine_lexicon(gen: Generation, rows: list[tuple[int, Paper]], trusted: np.ndarray):
+    """Korean<->English term pairs of the whole corpus (a few seconds; redone every build so new days count)."""
+    with PaperStore(gen.store) as store:
+        lex = store.lexical_tokens()
+    empty: tuple[list[str], list[str]] = ([], [])
+    lexicon = mine([field_text(p, "summary") for _, p in rows], [lex.get(r, empty)[0] for r, _ in rows],
+                   [lex.get(r, empty)[1] for r, _ in rows], trusted)
+    lexicon.save(gen.path)
+    return lexicon
+
+
+def _refresh_lexical(store: PaperStore, rows: list[tuple[int, Paper]], progress: bool) -> None:
+    """Tokenise (Kiwi) only papers whose content or tokenizer version changed."""
+    state = store.lexical_state()
+    todo = [(rid, p) for rid, p in rows if state.get(rid) != (p.content_hash(), TOKENIZER_VERSION)]
+    step = 200
+    with tqdm(total=len(todo), desc="tokenising", unit="paper", disable=not progress or not todo) as bar:
+        for s in range(0, len(todo), step):
+            part = todo[s : s + step]
+            titles = tokens_many([field_text(p, "title") for _, p in part])
+            sums = tokens_many([field_text(p, "summary") for _, p in part])
+            store.put_lexical(
+                (rid, p.content_hash(), TOKENIZER_VERSION, t, sm) for (rid, p), t, sm in zip(part, titles, sums)
+            )
+            bar.update(len(part))
+
+
+def _load_vectors(gen: Generation) -> tuple[dict[int, int], dict[str, np.ndarray]]:
+    """The served generation's vectors: row id -> row, and field -> matrix."""
+    try:
+        ids = np.load(gen.ids)
+        mats = {f: np.load(gen.vectors(f)) for f in FIELDS}
+    except FileNotFoundError:
+        return {}, {}
+    return {int(rid): i for i, rid in enumerate(ids)}, mats
+
+
+def _copy_sqlite(src: Path, dst: Path) -> None:
+    """Consistent copy of the served store via SQLite's backup API."""
+    with sqlite3.connect(str(src)) as s, sqlite3.connect(str(dst)) as d:
+        s.backup(d)
+    d.close()
+    s.close()

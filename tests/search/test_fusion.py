@@ -1,0 +1,28 @@
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from papersearch.settings import Settings
+from search.fusion import FUSIONS
+from search.ranking import HybridParams, fuse
+
+
+def test_fusions_are_chosen_by_a_validated_name():
+    with pytest.raises(ValueError, match="unknown fusion 'magic'; choose one of rrf, zscore"):
+        HybridParams(method="magic")
+    with pytest.raises(ValueError, match="dense_weight"):
+        HybridParams(dense_weight=1.5)
+    with pytest.raises(ValidationError):
+        Settings(fusion="magic")
+    assert HybridParams.from_settings(Settings(fusion="rrf", dense_weight=0.5)) == HybridParams(method="rrf",
+                                                                                                  dense_weight=0.5)
+
+
+@pytest.mark.parametrize("name", sorted(FUSIONS))
+def test_every_fusion_respects_the_mask_and_both_signals(name):
+    dense = np.array([0.9, 0.8, 0.1, 0.5], dtype=np.float32)
+    lexical = np.array([0.0, 9.0, 5.0, 0.0], dtype=np.float32)
+    mask = np.array([True, True, True, False])
+    out = fuse(dense, lexical, mask, HybridParams(method=name, dense_weight=0.5))
+    assert np.isneginf(out[3]) and np.isfinite(out[:3]).all()
+    assert out[1] == out[:3].max()  # strong on both sides beats strong on one
