@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException
@@ -34,6 +35,7 @@ def healthz(h: Annotated[EngineHolder, Depends(holder)]) -> Health:
 def stats(e: Annotated[SearchEngine, Depends(engine)]) -> dict:
     st = stats_of(e.idx)
     st["suspect_summaries"] = int(e.suspect.sum())
+    st["ranking"] = {"hybrid": asdict(e.params), "learned": {k: sorted(m.features) for k, m in e.models.items()}}
     return st
 
 

@@ -74,6 +74,8 @@ def test_stats_health_docs(client):
     assert h["index_loaded"] and h["papers"] > 0 and h["model"]
     s = client.get("/api/stats").json()
     assert s["papers"] == h["papers"] and "suspect_summaries" in s
+    assert s["ranking"]["hybrid"]["method"] == "zscore" and s["ranking"]["learned"]["query"]
+    assert h["status"] == "ok" and h["current"] == h["generation"] and h["error"] is None
     assert client.get("/docs").status_code == 200
     spec = client.get("/openapi.json").json()
     for path in ("/api/search", "/api/papers/{arxiv_id}", "/api/papers/{arxiv_id}/similar", "/api/similar",
