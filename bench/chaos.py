@@ -52,7 +52,7 @@ from papersearch.settings import Settings  # noqa: E402
 from indexer.verify import verify  # noqa: E402
 
 BASE_DAYS = ["2023/11/20.md", "2024/04/05.md", "2024/09/02.md"]
-EXTRA_DAYS = ["2024/06/03.md", "2025/01/02.md", "2024/12/02.md"]
+EXTRA_DAYS = ["2024/06/03.md", "2025/01/02.md", "2024/12/04.md"]
 QUERY = "video generation"
 PHASES = ("reading", "tokenising", "embedding", "clustering")
 SECTIONS = ("kills", "term", "lock", "damage", "disk", "load", "input", "access")
