@@ -294,12 +294,23 @@ def load(work: Path, seconds: float, clients: int = 32) -> list[dict]:
     srv = Server(data, corpus, watch_interval=0.5)
     log: list = []
     builds: list[tuple[float, int]] = []
+    members: dict[str, set[str]] = {}
+
+    def snapshot() -> None:  # each generation's papers, read before an older one is pruned
+        import sqlite3
+
+        gen = DataDir(data).current()
+        with sqlite3.connect(gen.store) as c:
+            members[gen.name] = {r[0] for r in c.execute("SELECT arxiv_id FROM papers")}
 
     def builder():
         for day in EXTRA_DAYS:
             time.sleep(seconds / 5)
             copy_days(corpus, [day])
             builds.append((time.perf_counter(), build(data, corpus).returncode))
+            snapshot()
+
+    snapshot()
 
     import threading
 
@@ -310,13 +321,6 @@ def load(work: Path, seconds: float, clients: int = 32) -> list[dict]:
         th.join()
     finally:
         srv.stop()
-    members: dict[str, set[str]] = {}
-    for g in DataDir(data).generations.iterdir():
-        if not g.name.startswith("."):
-            import sqlite3
-
-            with sqlite3.connect(g / "papers.sqlite") as c:
-                members[g.name] = {r[0] for r in c.execute("SELECT arxiv_id FROM papers")}
     failed = sum(1 for x in log if x[2] == 0 or x[2] >= 500 or x[2] != 200)
     mixed = sum(1 for x in log if x[2] == 200 and (x[3] not in members or x[4] != len(members[x[3]])
                                                   or not set(x[5]) <= members[x[3]]))
