@@ -30,7 +30,7 @@ from indexer.store import PaperStore
 from indexer.tokenize import TOKENIZER_VERSION, tokens_many
 from indexer.topic_input import topic_input
 from indexer.topic_updates import carry_ids, extend
-from indexer.vectors import combine, field_weights
+from indexer.vectors import PREDICTED_SCALE, TITLE_ONLY_SCALE, combine, field_weights
 from papersearch.settings import Settings
 
 EmbedderFactory = Callable[[Settings], "object"]
@@ -174,6 +174,7 @@ def write_manifest(b: BuildState) -> None:
         weights=b.weights, max_seq_length=b.settings.max_seq_length,
         corpus=os.pathsep.join(str(c) for c in b.settings.corpus),
         extra={"suspect_threshold": SUSPECT_BELOW, "suspect": int(b.suspect.sum()),
+               "title_only_scale": TITLE_ONLY_SCALE, "predicted_scale": PREDICTED_SCALE,
                "precision": b.precision, "lexicon": {"version": LEXICON_VERSION, "terms": len(b.lexicon)},
                "adapter": {"version": ADAPTER_VERSION, "maps": sorted(b.adapters.maps),
                            "sha": b.adapters.fingerprint() if b.adapters.maps else None}},

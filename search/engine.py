@@ -38,7 +38,6 @@ def valid_text(text: str) -> str:
     """Lone surrogates (JSON allows "\\ud800") become U+FFFD: they cannot be tokenised or encoded in a response."""
     return text if text.isascii() else text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 MAX_K = 100
-POOL = 100
 # relevance rankers; the votes / recency / blend modes re-rank their candidates. "learned" is the
 # default where its trained weights ship (search/fusion_weights.json), "hybrid" the hand-tuned fallback.
 METHODS = ("lexical", "dense", "hybrid", "learned")
@@ -230,9 +229,9 @@ class SearchEngine:
         total = self.size if mask is None else int(mask.sum())
         if method == "lexical" and aid is None and not np.isfinite(r.scores).any():
             notices.append("no query term occurs in the corpus")
-        pos, scores = top(r.scores, max(k, POOL))
+        pos, scores = top(r.scores, max(k, self.params.pool))
         facets = self._facets(pos)
-        pos, scores = rerank(pos, scores, mode, self.columns, k)
+        pos, scores = rerank(pos, scores, mode, self.columns, k, self.params)
         highlight = r.terms + list(r.expanded or {})
         return SearchResponse(query=query, mode=mode, total=total, notices=notices, facets=facets, similar_to=similar_to,
                               method=method, expanded_terms={t: round(w, 3) for t, w in (r.expanded or {}).items()},
@@ -268,7 +267,7 @@ class SearchEngine:
         self.check_k(k)
         method = self._method(method, SIMILAR_METHODS)
         scores, mask, seeds = self._like(positive, negative or [], filters, method)
-        pos, s = top(scores, max(k, POOL))
+        pos, s = top(scores, max(k, self.params.pool))
         facets = self._facets(pos)
         terms = tokens(" ".join(self.paper(a).title for a in seeds))
         return SearchResponse(query=" ".join(seeds), total=int(mask.sum()), similar_to=seeds, facets=facets,

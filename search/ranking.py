@@ -20,6 +20,9 @@ class HybridParams:
     depth: int = 200             # how deep each ranking goes into RRF
     title_boost: int = 2         # title tokens repeated in the BM25 document
     expansion_weight: float = 0.4  # lexicon (other-language) terms: this x confidence, below the query's own 1.0
+    pool: int = 100              # relevance candidates the votes / recency / blend modes re-order
+    head_ratio: float = 0.5      # votes / recency modes sort only the head scoring >= this x the top score
+    blend: tuple[float, float, float] = (0.6, 0.25, 0.15)  # blend mode: relevance, log votes, recency
 
     def __post_init__(self) -> None:
         if self.method not in FUSIONS:  # an unknown name is an error, never a silent fallback
@@ -38,7 +41,8 @@ def fuse(dense: np.ndarray, lexical: np.ndarray, mask: np.ndarray | None, p: Hyb
 
 
 def rerank(
-    pos: np.ndarray, scores: np.ndarray, mode: RankMode, cols: FilterColumns, k: int
+    pos: np.ndarray, scores: np.ndarray, mode: RankMode, cols: FilterColumns, k: int,
+    p: HybridParams = HybridParams(),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Re-order the relevance pool by votes, recency or a blend; return the top k."""
     if mode == RankMode.relevance or len(pos) == 0:
@@ -49,7 +53,7 @@ def rerank(
         key = votes if mode == RankMode.votes else recency
         # sort only the clearly relevant head (within half the top score) by votes / date, then the rest by
         # relevance: measured, a narrow topic under filters otherwise surfaced famous off-topic papers first
-        strong = scores >= 0.5 * scores[0] if scores[0] > 0 else np.ones(len(scores), dtype=bool)
+        strong = scores >= p.head_ratio * scores[0] if scores[0] > 0 else np.ones(len(scores), dtype=bool)
         head = np.nonzero(strong)[0]
         head = head[np.lexsort((-scores[head], -key[head]))]
         order = np.concatenate([head, np.nonzero(~strong)[0]])
@@ -57,7 +61,7 @@ def rerank(
         rel = (scores - scores.min()) / ((scores.max() - scores.min()) or 1.0)
         v = np.log1p(votes) / (np.log1p(votes.max()) or 1.0)
         r = (recency - recency.min()) / ((recency.max() - recency.min()) or 1.0)
-        key = 0.6 * rel + 0.25 * v + 0.15 * r
+        key = p.blend[0] * rel + p.blend[1] * v + p.blend[2] * r
         order = np.argsort(-key, kind="stable")
     order = order[:k]
     return pos[order], key[order] if mode == RankMode.blend else scores[order]

@@ -26,3 +26,22 @@ def test_every_fusion_respects_the_mask_and_both_signals(name):
     out = fuse(dense, lexical, mask, HybridParams(method=name, dense_weight=0.5))
     assert np.isneginf(out[3]) and np.isfinite(out[:3]).all()
     assert out[1] == out[:3].max()  # strong on both sides beats strong on one
+
+
+def test_rank_mode_knobs_come_from_the_params():
+    from indexer.records import Paper
+    from search.filters import FilterColumns
+    from search.ranking import rerank
+    from search.schemas import RankMode
+
+    papers = [Paper(arxiv_id=f"2401.0000{i}", title=f"t{i}", votes=v, dates=["2024-01-01"])
+              for i, v in enumerate([1, 50, 5])]
+    cols = FilterColumns(papers)
+    pos, scores = np.array([0, 2, 1]), np.array([3.0, 2.0, 1.0], dtype=np.float32)  # by relevance
+    by_relevance, _ = rerank(pos, scores, RankMode.blend, cols, 3, HybridParams(blend=(1.0, 0.0, 0.0)))
+    by_votes, _ = rerank(pos, scores, RankMode.blend, cols, 3, HybridParams(blend=(0.0, 1.0, 0.0)))
+    assert by_relevance.tolist() == [0, 2, 1] and by_votes.tolist() == [1, 2, 0]
+    # votes mode sorts only the head within head_ratio of the top score
+    head_only, _ = rerank(pos, scores, RankMode.votes, cols, 3, HybridParams(head_ratio=0.9))
+    everything, _ = rerank(pos, scores, RankMode.votes, cols, 3, HybridParams(head_ratio=0.0))
+    assert head_only.tolist() == [0, 2, 1] and everything.tolist() == [1, 2, 0]
