@@ -7,6 +7,7 @@ generation and one warm model; reloading makes a new engine and swaps it.
 """
 from __future__ import annotations
 
+import dataclasses
 import numbers
 from collections import Counter
 from dataclasses import dataclass
@@ -216,6 +217,7 @@ class SearchEngine:
     ) -> SearchResponse:
         method = self._method(method, METHODS)
         query, notices = self.check(query, k)
+        filters = self._current_topic(filters, notices)
         mask = self.columns.mask(filters)
         aid = normalize_arxiv_id(query)
         if aid is not None:  # "papers like this one", ranked by the same modes and with the same facets
@@ -316,6 +318,17 @@ class SearchEngine:
         return bool(self.suspect[i]), float(self.agreement[i])
 
     # ---- helpers -------------------------------------------------------------------------
+    def _current_topic(self, filters: Filters, notices: list[str]) -> Filters:
+        """A topic id retired by a re-cluster filters by the topic most of its papers joined (links keep working)."""
+        c = self.clustering
+        if filters.cluster is None or c is None or c.get(filters.cluster) is not None:
+            return filters
+        target = c.resolve(filters.cluster)
+        if target is None:
+            return filters  # unknown: the filter says so
+        notices.append(f"topic {filters.cluster} is now topic {target}")
+        return dataclasses.replace(filters, cluster=target)
+
     def _require(self, arxiv_id: str) -> int:
         aid = normalize_arxiv_id(arxiv_id) or valid_text(arxiv_id).strip()
         if aid not in self.pos_of:

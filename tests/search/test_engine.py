@@ -151,3 +151,18 @@ def test_review_regressions(engine):
         engine.search("model", filters=Filters(cluster=99999))
     # numpy integers are fine for k (notebooks)
     assert len(engine.search("model", k=np.int64(3)).results) == 3
+
+
+def test_a_retired_topic_id_filters_by_the_topic_it_became(engine):
+    c = engine.clustering
+    live = next(cl.id for cl in c.clusters if not cl.other)
+    retired = max(cl.id for cl in c.clusters) + 100
+    c.aliases[retired] = live
+    try:
+        r = engine.search("model", k=100, filters=Filters(cluster=retired))
+        assert f"topic {retired} is now topic {live}" in r.notices
+        assert r.total == c.get(live).size and all(x.cluster == live for x in r.results)
+    finally:
+        del c.aliases[retired]
+    with pytest.raises(FilterError, match="cluster"):
+        engine.search("model", filters=Filters(cluster=retired))
