@@ -24,7 +24,7 @@ from indexer.topic_labels import Encode, label_topics
 from indexer.topic_trends import growth, windows
 
 SEED = 1234
-CLUSTERS_VERSION = 3  # bump when labelling or clustering changes, so stored clusters are recomputed
+CLUSTERS_VERSION = 4  # bump when labelling or clustering changes, so stored clusters are recomputed
 METHODS = ("graph", "kmeans", "hdbscan")
 NOISE = OTHER  # HDBSCAN's "no cluster" is the "other" group too
 OTHER_LABEL = "other · 기타 (no coherent topic)"

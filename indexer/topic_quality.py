@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from indexer.tokenize import EN_STOPWORDS
+
 NEIGHBOURS = 10           # "most of a paper's 10 nearest neighbours" (fewer on corpora under 1,000 papers)
 MIN_CONSISTENCY = 0.5      # the goal: no topic whose members' neighbours are mostly elsewhere
 MAX_SUSPECT_SHARE = 0.2    # the goal: no topic made of wrong summaries
@@ -79,14 +81,13 @@ def label_flags(labels: list[list[str]]) -> list[tuple[bool, bool]]:
     A word is generic when it is on the corpus-wide list or appears in more than
     10% of all labels (and in more than one).
     """
-    words_per_label = [{w for t in terms for w in norm_term(t).split()} for terms in labels]
+    words_per_label = [{w for t in terms for w in norm_term(t).split()} - EN_STOPWORDS for terms in labels]
     df = Counter(w for ws in words_per_label for w in ws)
     limit = max(1, math.floor(MAX_LABEL_SHARE * len(labels)))
     out = []
     for terms, words in zip(labels, words_per_label):
-        normed = [norm_term(t) for t in terms]
-        repeated = len(set(normed)) < len(normed) or any(
-            a != b and (a in b.split() or b in a.split()) for a in normed for b in normed)
+        normed = [set(norm_term(t).split()) - EN_STOPWORDS for t in terms]
+        repeated = any(a & b for i, a in enumerate(normed) for b in normed[i + 1:])  # two phrases share a word
         generic = any(w in GENERIC_LABEL_TERMS or df[w] > limit for w in words)
         out.append((repeated, generic))
     return out
