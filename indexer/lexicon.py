@@ -36,7 +36,10 @@ MIN_CONFIDENCE = 0.12
 TITLE_PAIR_DISCOUNT = 0.5
 TITLE_PAIR_MIN_PAPERS = 3
 
-_PAREN = re.compile(r"((?:[가-힣0-9][가-힣0-9\-]*\s*){1,4})\(([A-Za-z][A-Za-z0-9 \-\.\+/']{0,60})\)")
+# up to 4 Korean words right before "(English)". Written so words split only at whitespace: the earlier
+# `(?:word\s*){1,4}` let the engine split each word every way it could (3.0 s -> 0.9 s on the corpus, the same
+# 10,747 matches at the same offsets)
+_PAREN = re.compile(r"((?:[가-힣0-9][가-힣0-9\-]*\s+){0,3}[가-힣0-9][가-힣0-9\-]*\s*)\(([A-Za-z][A-Za-z0-9 \-\.\+/']{0,60})\)")
 _HANGUL = re.compile(r"[가-힣]")
 
 
