@@ -61,3 +61,13 @@ def test_save_load_roundtrip_and_missing_file(tmp_path):
     lex.save(tmp_path)
     assert Lexicon.load(tmp_path).entries == lex.entries
     assert len(Lexicon.load(tmp_path / "nowhere")) == 0
+
+
+def test_parenthetical_spans_take_at_most_four_words_before_the_parenthesis():
+    from indexer.lexicon import parenthetical_spans
+
+    assert parenthetical_spans("가 나 다 라 마(xyz)") == [("나 다 라 마", "xyz")]
+    assert parenthetical_spans("지식 증류 (knowledge distillation) 와 긴-문맥(long context)") == [
+        ("지식 증류", "knowledge distillation"), ("와 긴-문맥", "long context")]
+    assert parenthetical_spans("abc가나(Def)") == [("가나", "Def")]
+    assert parenthetical_spans("가" * 5000 + "(") == []  # no backtracking blow-up on long runs
