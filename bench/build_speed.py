@@ -55,7 +55,8 @@ def child_baseline(n: int) -> dict:
 
 
 def child_ours(n: int) -> dict:
-    from indexer.build import _embed, embedder_for
+    from indexer.build import embedder_for
+    from indexer.build_steps import _embed
     from papersearch.settings import Settings
 
     papers, total = _sample_papers(n)

@@ -47,6 +47,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.load import free_port  # noqa: E402
 from indexer.layout import DataDir, write_atomic  # noqa: E402
 from papersearch.settings import Settings  # noqa: E402
 from indexer.verify import verify  # noqa: E402
@@ -95,12 +96,6 @@ def search_ids(data: Path) -> list[str]:
         return [r.arxiv_id for r in e.search(QUERY, k=10).results]
     finally:
         e.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:

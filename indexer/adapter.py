@@ -24,7 +24,6 @@ import numpy as np
 
 ADAPTER_FILE = "adapter.npz"
 ADAPTER_VERSION = 1
-DIRECTIONS = ("to_summary", "to_title")
 EPOCHS = 30
 BATCH = 256
 TAU = 0.05
@@ -43,6 +42,11 @@ class Adapters:
             return None
         v = m @ q
         return (v / (np.linalg.norm(v) or 1.0)).astype(np.float32)
+
+    @property
+    def summary_predictor(self):
+        """`predict_summaries` when this generation has a fitted title->summary map, else None (callers' switch)."""
+        return self.predict_summaries if "ls_w" in self.maps else None
 
     def predict_summaries(self, titles: np.ndarray) -> np.ndarray | None:
         """Each title's expected summary vector (ridge regression), unit length; None without a fit."""

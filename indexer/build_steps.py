@@ -152,7 +152,7 @@ def assemble_vectors(b: BuildState) -> None:
     b.adapters.save(b.gen.path)
     b.weights = field_weights(b.settings)
     b.index_vectors = combine(b.per_field, b.weights, b.suspect,
-                              b.adapters.predict_summaries if b.adapters.maps else None)
+                              b.adapters.summary_predictor)
 
 
 def write_index(b: BuildState) -> None:

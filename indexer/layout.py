@@ -75,26 +75,26 @@ class DataDir:
         return self.root / "CURRENT"
 
     def current(self) -> Generation | None:
-        try:
-            name = self.pointer.read_text().strip()
-        except FileNotFoundError:
-            return None
-        gen = Generation(self.generations / name)
-        return gen if name and gen.path.is_dir() else None
+        name, problem = self._pointer()
+        return None if problem else Generation(self.generations / name)
 
     def pointer_problem(self) -> str | None:
         """What is wrong with CURRENT, in words (None when it names an existing generation)."""
+        return self._pointer()[1]
+
+    def _pointer(self) -> tuple[str, str | None]:
+        """(generation name CURRENT holds, problem or None)."""
         try:
             name = self.pointer.read_text().strip()
         except FileNotFoundError:
-            return f"{self.pointer} is missing"
+            return "", f"{self.pointer} is missing"
         except (OSError, UnicodeDecodeError) as exc:
-            return f"{self.pointer} is unreadable ({exc})"
+            return "", f"{self.pointer} is unreadable ({exc})"
         if not name:
-            return f"{self.pointer} is empty"
+            return "", f"{self.pointer} is empty"
         if not (self.generations / name).is_dir():
-            return f"{self.pointer} names generation {name}, which does not exist"
-        return None
+            return name, f"{self.pointer} names generation {name}, which does not exist"
+        return name, None
 
     def new_generation(self) -> Generation:
         self.generations.mkdir(parents=True, exist_ok=True)

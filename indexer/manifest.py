@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from indexer.layout import write_json_atomic
+from indexer.layout import MANIFEST_FILE, write_json_atomic
 
 FORMAT_VERSION = 1
 
@@ -36,7 +36,7 @@ class Manifest:
     def record_files(self, directory: Path) -> None:
         """Sizes of the generation's files as written, so a truncated or deleted one is named on load."""
         self.files = {p.name: p.stat().st_size for p in sorted(Path(directory).iterdir())
-                      if p.is_file() and p.name != Path(directory, "manifest.json").name
+                      if p.is_file() and p.name != MANIFEST_FILE
                       and not p.name.endswith(("-wal", "-shm", ".tmp"))}
 
     def file_problems(self, directory: Path) -> list[str]:

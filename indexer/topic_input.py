@@ -25,7 +25,7 @@ def from_index(idx: LoadedIndex) -> TopicInput:
     suspect = suspect_mask(idx.agreement)
     adapters = idx.adapters
     vectors = combine(idx.vectors, idx.manifest.weights, suspect,
-                      adapters.predict_summaries if adapters.maps else None)
+                      adapters.summary_predictor)
     empty: tuple[list[str], list[str]] = ([], [])
     rids = [int(r) for r in idx.ids]
     return topic_input([by_row[r] for r in rids], vectors, idx.vectors["title"],

@@ -67,7 +67,7 @@ def verify(data_dir: Path, corpus: list[Path] | Path | None = None) -> VerifyRep
             sample = np.linspace(0, len(idx.ids) - 1, num=min(50, len(idx.ids))).astype(int)
             want = combine({f: v[sample] for f, v in idx.vectors.items()}, m.weights,
                            suspect_mask(idx.agreement)[sample],
-                           idx.adapters.predict_summaries if idx.adapters.maps else None)
+                           idx.adapters.summary_predictor)
             got = np.stack([idx.ann.reconstruct(int(idx.ids[i])) for i in sample])
             if not np.allclose(want, got, atol=1e-4):
                 problems.append("FAISS vectors do not match the saved per-field embeddings")

@@ -82,7 +82,6 @@ def index(
 @app.command()
 def verify(corpus: CorpusOpt = None, data_dir: DataDirOpt = None, json_out: JsonOpt = False) -> None:
     """Check index <-> store <-> manifest (<-> corpus) consistency; exit 1 on any problem."""
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops a build as cleanly as Ctrl-C
     with friendly_errors(KNOWN_ERRORS):
         for c in corpus or []:
             existing_path(c, "corpus")

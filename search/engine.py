@@ -81,7 +81,7 @@ class SearchEngine:
         self.agreement = idx.agreement
         self.suspect = suspect_mask(self.agreement, idx.manifest.extra.get("suspect_threshold", SUSPECT_BELOW))
         self.adapters = idx.adapters
-        predict = self.adapters.predict_summaries if self.adapters.maps else None
+        predict = self.adapters.summary_predictor
         self.paper_vecs = combine(idx.vectors, idx.manifest.weights, self.suspect, predict)  # what FAISS holds
         self.summary_like = summary_like(idx.vectors["title"], idx.vectors["summary"], self.suspect, predict)
         self.log_votes = np.log1p(np.maximum(self.columns.votes, 0)).astype(np.float32)
@@ -125,7 +125,7 @@ class SearchEngine:
     def set_weights(self, weights: dict[str, float]) -> None:
         """Re-weight title vs summary in the in-memory FAISS index (experiments; the saved index is untouched)."""
         self.paper_vecs = combine(self.idx.vectors, weights, self.suspect,
-                                  self.adapters.predict_summaries if self.adapters.maps else None)
+                                  self.adapters.summary_predictor)
         self.idx.ann.index_vectors(self.rids, self.paper_vecs)
         self.idx.manifest.weights = dict(weights)
 
@@ -321,11 +321,9 @@ class SearchEngine:
     def _current_topic(self, filters: Filters, notices: list[str]) -> Filters:
         """A topic id retired by a re-cluster filters by the topic most of its papers joined (links keep working)."""
         c = self.clustering
-        if filters.cluster is None or c is None or c.get(filters.cluster) is not None:
-            return filters
-        target = c.resolve(filters.cluster)
-        if target is None:
-            return filters  # unknown: the filter says so
+        target = c.resolve(filters.cluster) if filters.cluster is not None and c is not None else None
+        if target is None or target == filters.cluster:
+            return filters  # a live topic, or unknown (the filter says so)
         notices.append(f"topic {filters.cluster} is now topic {target}")
         return dataclasses.replace(filters, cluster=target)
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from search.fusion import zscore
+
 QUERY_FEATURES = ("dense_title", "dense_summary", "dense_prf", "adapted_summary", "adapted_title", "bm25_all",
                   "bm25_title", "bm25_summary", "bm25_expanded", "title_cover", "log_votes")
 SEED_FEATURES = ("sim_title", "sim_summary", "sim_cross", "sim_adapted", "sim_prf", "bm25_seed", "bm25_seed_title",
@@ -46,14 +48,6 @@ class FeatureSet:
 
 def _safe(x: np.ndarray) -> np.ndarray:
     return np.nan_to_num(x.astype(np.float32), neginf=0.0, posinf=0.0)
-
-
-def zscore(x: np.ndarray, live: np.ndarray | None) -> np.ndarray:
-    ref = x if live is None else x[live]
-    if ref.size == 0:
-        return np.zeros_like(x)
-    sd = float(ref.std())
-    return (x - float(ref.mean())) / (sd if sd > 1e-9 else 1.0)
 
 
 def query_features(engine, qvec: np.ndarray, terms: list[str], expanded: dict[str, float],

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from search.features import FeatureSet, zscore
+from search.features import FeatureSet
+from search.fusion import zscore
 
 WEIGHTS_FILE = Path(__file__).with_name("fusion_weights.json")
 

@@ -102,10 +102,6 @@ class LexicalIndex:
         inv = self.terms()
         return [inv[int(i)] for i in self.fields[field].csr[pos].indices]
 
-    def idf(self, term: str, field: str = "all") -> float:
-        i = self.vocab.get(term)
-        return float(self.fields[field].idf[i]) if i is not None else 0.0
-
     def terms(self) -> list[str]:
         """Vocabulary by column index."""
         if not hasattr(self, "_inv"):

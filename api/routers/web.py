@@ -127,10 +127,12 @@ def topics_map(e: Annotated[SearchEngine, Depends(engine)]):
     if e.clustering is None:
         return Response(status_code=404)
     gen = e.idx.generation.name
-    if gen not in _png:
+    png = _png.get(gen)
+    if png is None:  # a reload may clear the cache under a request still on the old engine: keep a local
+        png = map_png(e.clustering)
         _png.clear()
-        _png[gen] = map_png(e.clustering)
-    return Response(_png[gen], media_type="image/png")
+        _png[gen] = png
+    return Response(png, media_type="image/png")
 
 
 @router.get("/topics/{cluster_id}", response_class=HTMLResponse)
