@@ -18,7 +18,7 @@ from indexer.layout import DataDir
 from indexer.manifest import Manifest, ModelMismatchError
 from indexer.records import IngestReport
 from papersearch.settings import Settings
-from indexer.build_steps import STEPS, BuildState, EmbedderFactory
+from indexer.build_steps import STEPS, BuildState, EmbedderFactory, stage
 
 
 
@@ -34,6 +34,8 @@ class BuildResult:
     seconds: float
     model: dict
     ingest: IngestReport = field(default_factory=IngestReport)
+    encoder: str = ""           # engine-precision that made the generation's vectors
+    stages: dict[str, dict[str, float]] = field(default_factory=dict)  # seconds and peak MB per stage
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -75,7 +77,9 @@ def build_index(
     data = DataDir(settings.data_dir)
     with data.build_lock():
         data.prune()
-        papers, report = load_corpus(settings.corpus, progress=progress)
+        stages: dict[str, dict[str, float]] = {}
+        with stage(stages, "parse"):
+            papers, report = load_corpus(settings.corpus, progress=progress)
         if not papers:
             raise EmptyCorpusError(
                 f"no papers found in {settings.corpus} ({report.files_read} files read, "
@@ -95,13 +99,13 @@ def build_index(
         gen = data.new_generation()
         try:
             state = BuildState(gen, prev, prev_manifest, papers, settings, rebuild, prune, progress,
-                               embedder_factory or embedder_for)
+                               embedder_factory or embedder_for, stages=stages)
             for step in STEPS:
                 step(state)
             result = BuildResult(
                 papers=len(state.rows), embedded=len(state.todo), new=state.new, changed=state.changed,
                 unchanged=len(state.rows) - len(state.todo), pruned=state.pruned, generation=gen.name,
-                seconds=0.0, model=state.model_fp,
+                seconds=0.0, model=state.model_fp, encoder=state.encoder, stages=state.stages,
             )
             final = data.publish(gen)
         except BaseException as exc:
@@ -125,4 +129,4 @@ def embedder_for(settings: Settings):
     from models.embedder import load_embedder
 
     return load_embedder(settings.model, settings.model_cache, max_seq_length=settings.max_seq_length,
-                         threads=settings.threads, precision=settings.precision)
+                         threads=settings.threads, precision=settings.precision, engine=settings.engine)

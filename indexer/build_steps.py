@@ -7,9 +7,12 @@ index vectors are computed once and every later step uses the same ones.
 from __future__ import annotations
 
 import os
+import resource
 import sqlite3
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -61,6 +64,7 @@ class BuildState:
     model_fp: dict = field(default_factory=dict)
     dim: int = 0
     precision: str = "unknown"
+    encoder: str = "unknown"           # engine-precision of every vector in the generation (never mixed)
     fresh: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
     per_field: dict[str, np.ndarray] = field(default_factory=dict)
     agreement: np.ndarray | None = None
@@ -68,6 +72,7 @@ class BuildState:
     content_hash: str = ""
     lexicon: Lexicon | None = None
     adapters: Adapters | None = None
+    stages: dict[str, dict[str, float]] = field(default_factory=dict)  # name -> seconds, peak MB so far
     weights: dict[str, float] = field(default_factory=dict)
     index_vectors: np.ndarray | None = None
 
@@ -78,18 +83,31 @@ class BuildState:
         return self.embedder.encode_queries(texts)
 
 
+@contextmanager
+def stage(stages: dict[str, dict[str, float]], name: str) -> Iterator[None]:
+    """Time one stage of a build (summed if entered again) and note the peak RSS when it ends."""
+    t = time.perf_counter()
+    try:
+        yield
+    finally:
+        row = stages.setdefault(name, {"seconds": 0.0, "peak_mb": 0.0})
+        row["seconds"] = round(row["seconds"] + time.perf_counter() - t, 3)
+        row["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def sync_store(b: BuildState) -> None:
     """Copy the served store, upsert the corpus, prune if asked, re-tokenise changed papers."""
-    if b.prev is not None:
-        _copy_sqlite(b.prev.store, b.gen.store)
-    with PaperStore(b.gen.store) as store:
-        before = store.hashes()
-        store.upsert(b.papers)
-        if b.prune:
-            keep = {p.arxiv_id for p in b.papers}
-            b.pruned = store.delete([a for a in before if a not in keep])
-        b.rows = store.all()
-        _refresh_lexical(store, b.rows, b.progress)
+    with stage(b.stages, "store + Kiwi"):
+        if b.prev is not None:
+            _copy_sqlite(b.prev.store, b.gen.store)
+        with PaperStore(b.gen.store) as store:
+            before = store.hashes()
+            store.upsert(b.papers)
+            if b.prune:
+                keep = {p.arxiv_id for p in b.papers}
+                b.pruned = store.delete([a for a in before if a not in keep])
+            b.rows = store.all()
+            _refresh_lexical(store, b.rows, b.progress)
     b.hashes_before = {rid: h for rid, h in before.values()}
     b.ids = np.array([rid for rid, _ in b.rows], dtype=np.int64)
 
@@ -109,18 +127,36 @@ def plan(b: BuildState) -> None:
     pm = b.prev_manifest
     b.model_fp, b.dim = (dict(pm.model), pm.dim) if pm else ({}, 0)
     b.precision = (pm.extra.get("precision") if pm else None) or "unknown"
+    b.encoder = encoder_of(pm)
+
+
+def encoder_of(manifest: Manifest | None) -> str:
+    """A generation's encoder; generations before the onnx engine recorded only torch's precision."""
+    if manifest is None:
+        return "unknown"
+    return manifest.extra.get("encoder") or f"torch-{manifest.extra.get('precision') or 'unknown'}"
 
 
 def embed(b: BuildState) -> None:
     """Load the model only when something needs embedding; refuse another model's weights."""
     if not (b.todo or not b.prev_manifest):
         return
-    b.embedder = b.factory(b.settings)
+    with stage(b.stages, "model load"):
+        b.embedder = b.factory(b.settings)
     b.model_fp, b.dim = b.embedder.fingerprint, b.embedder.dim
     b.precision = getattr(b.embedder, "precision", b.precision)
+    encoder = getattr(b.embedder, "encoder", f"torch-{b.precision}")
     if b.prev_manifest and not b.rebuild:
         b.prev_manifest.check_model(b.settings.model, b.model_fp)
-    b.fresh = _embed(b.embedder, b.todo, b.settings.batch_size, b.progress)
+        if encoder != b.encoder and len(b.todo) < len(b.rows):
+            # int8 and fp32/bf16 vectors differ by more than measured harmless within one index
+            if b.progress:
+                print(f"encoder changed ({b.encoder} -> {encoder}): re-embedding all {len(b.rows)} papers",
+                      file=sys.stderr)
+            b.todo = list(b.rows)
+            b.rebuild = True  # all-new vectors: refit the adapters and re-cluster as a rebuild would
+    b.encoder = encoder
+    b.fresh = _embed(b.embedder, b.todo, b.settings.batch_size, b.progress, b.stages)
 
 
 def assemble_vectors(b: BuildState) -> None:
@@ -137,7 +173,8 @@ def assemble_vectors(b: BuildState) -> None:
         np.save(b.gen.vectors(f), mat)
         b.per_field[f] = mat
     np.save(b.gen.ids, b.ids)
-    b.agreement = agreement_scores(b.per_field["title"], b.per_field["summary"])
+    with stage(b.stages, "agreement"):
+        b.agreement = agreement_scores(b.per_field["title"], b.per_field["summary"])
     np.save(b.gen.agreement, b.agreement)
     b.suspect = suspect_mask(b.agreement)
     b.content_hash = corpus_hash([(p.arxiv_id, p.content_hash()) for _, p in b.rows])
@@ -145,10 +182,12 @@ def assemble_vectors(b: BuildState) -> None:
                    and b.prev_manifest.corpus_hash == b.content_hash)
     b.lexicon = Lexicon.load(b.prev.path) if same_corpus and (b.prev.path / LEXICON_FILE).exists() else None
     if b.lexicon is None:
-        b.lexicon = _mine_lexicon(b.gen, b.rows, ~b.suspect)
+        with stage(b.stages, "lexicon"):
+            b.lexicon = _mine_lexicon(b.gen, b.rows, ~b.suspect)
     else:  # nothing changed: the same corpus mines the same lexicon
         b.lexicon.save(b.gen.path)
-    b.adapters = _adapters(b.prev, b.ids, b.per_field, ~b.suspect, b.rebuild)
+    with stage(b.stages, "adapters"):
+        b.adapters = _adapters(b.prev, b.ids, b.per_field, ~b.suspect, b.rebuild)
     b.adapters.save(b.gen.path)
     b.weights = field_weights(b.settings)
     b.index_vectors = combine(b.per_field, b.weights, b.suspect,
@@ -156,14 +195,16 @@ def assemble_vectors(b: BuildState) -> None:
 
 
 def write_index(b: BuildState) -> None:
-    ann = FaissANN(b.dim)
-    ann.index_vectors(b.ids, b.index_vectors)
-    ann.save(b.gen.index)
+    with stage(b.stages, "writes"):
+        ann = FaissANN(b.dim)
+        ann.index_vectors(b.ids, b.index_vectors)
+        ann.save(b.gen.index)
 
 
 def cluster(b: BuildState) -> None:
-    _cluster(b.gen, b.prev, b.settings, b.rows, b.index_vectors, b.per_field["title"], b.suspect,
-             b.encode_queries, b.rebuild, b.progress)
+    with stage(b.stages, "topics"):
+        _cluster(b.gen, b.prev, b.settings, b.rows, b.index_vectors, b.per_field["title"], b.suspect,
+                 b.encode_queries, b.rebuild, b.progress)
 
 
 def write_manifest(b: BuildState) -> None:
@@ -175,7 +216,7 @@ def write_manifest(b: BuildState) -> None:
         corpus=os.pathsep.join(str(c) for c in b.settings.corpus),
         extra={"suspect_threshold": SUSPECT_BELOW, "suspect": int(b.suspect.sum()),
                "title_only_scale": TITLE_ONLY_SCALE, "predicted_scale": PREDICTED_SCALE,
-               "precision": b.precision, "lexicon": {"version": LEXICON_VERSION, "terms": len(b.lexicon)},
+               "precision": b.precision, "encoder": b.encoder, "lexicon": {"version": LEXICON_VERSION, "terms": len(b.lexicon)},
                "adapter": {"version": ADAPTER_VERSION, "maps": sorted(b.adapters.maps),
                            "sha": b.adapters.fingerprint() if b.adapters.maps else None}},
     )
@@ -188,21 +229,24 @@ def write_manifest(b: BuildState) -> None:
 STEPS = (sync_store, plan, embed, assemble_vectors, write_index, cluster, write_manifest)
 
 
-def _embed(embedder, todo: list[tuple[int, Paper]], batch_size: int, progress: bool) -> dict[int, dict[str, np.ndarray]]:
-    """Embed every field of every paper, longest texts batched together to cut padding."""
-    jobs = [(rid, f, field_text(p, f)) for rid, p in todo for f in FIELDS]
-    jobs.sort(key=lambda j: len(j[2]), reverse=True)
-    out: dict[int, dict[str, np.ndarray]] = {}
-    chunk = max(batch_size * 4, 64)
-    with tqdm(total=len(jobs), desc="embedding", unit="text", disable=not progress) as bar:
-        for s in range(0, len(jobs), chunk):
-            part = jobs[s : s + chunk]
-            # short texts (titles) are cheap per item: bigger batches, fewer Python round trips
-            bs = batch_size if len(part[0][2]) > 300 else batch_size * 8
-            vecs = embedder.encode_passages([t for _, _, t in part], batch_size=bs)
-            for (rid, f, _), v in zip(part, vecs):
-                out.setdefault(rid, {})[f] = v
-            bar.update(len(part))
+def _embed(embedder, todo: list[tuple[int, Paper]], batch_size: int, progress: bool,
+           stages: dict[str, dict[str, float]] | None = None) -> dict[int, dict[str, np.ndarray]]:
+    """Embed every field of every paper, field by field, each batch of similar length to cut padding."""
+    out: dict[int, dict[str, np.ndarray]] = {rid: {} for rid, _ in todo}
+    stages = {} if stages is None else stages
+    with tqdm(total=len(todo) * len(FIELDS), desc="embedding", unit="text", disable=not progress) as bar:
+        for f in sorted(FIELDS, key=lambda f: f != "summary"):  # the long texts first: the ETA is honest sooner
+            jobs = sorted(((rid, field_text(p, f)) for rid, p in todo), key=lambda j: len(j[1]), reverse=True)
+            chunk = max(batch_size * 8, 64)
+            with stage(stages, f"encode {f}"):
+                for s in range(0, len(jobs), chunk):
+                    part = jobs[s : s + chunk]
+                    # short texts (titles) are cheap per item: bigger batches, fewer Python round trips
+                    bs = batch_size if len(part[0][1]) > 300 else batch_size * 8
+                    vecs = embedder.encode_passages([t for _, t in part], batch_size=bs)
+                    for (rid, _), v in zip(part, vecs):
+                        out[rid][f] = v
+                    bar.update(len(part))
     return out
 
 

