@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--requests", type=int, default=120, help="per endpoint and concurrency level")
     ap.add_argument("--seconds", type=float, default=30.0, help="time cap per endpoint and concurrency level")
+    ap.add_argument("--workers", default="1", help="server worker counts to compare, e.g. 1,2")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
     queries = [j.text for j in load_judged(ROOT / "bench" / "devset" / "queries.jsonl", "query")]
@@ -126,25 +127,48 @@ def main(argv: list[str] | None = None) -> int:
     ids = [j.text for j in load_judged(ROOT / "bench" / "devset" / "similar.jsonl", "arxiv_id")]
     floor = in_process(queries, ids)
 
+    search_urls = [f"/api/search?{httpx.QueryParams({'q': q, 'k': 10})}" for q in queries]
+    similar_urls = [f"/api/papers/{i}/similar?k=10" for i in ids]
+    fresh = iter(range(0, len(search_urls), a.requests))  # each search row gets queries never sent before
+    runs = []
+    for workers in [int(w) for w in a.workers.split(",")]:
+        rows, rss = serve_and_load(workers, search_urls, similar_urls, fresh, floor, a)
+        runs.append({"workers": workers, "server_rss_mb": rss, "rows": rows})
+    if a.json:
+        print(json.dumps(runs, indent=2))
+        return 0
+    for run in runs:
+        print(f"server: {run['workers']} worker(s), RSS after the run {run['server_rss_mb']:.0f} MB")
+        print(f"{'endpoint':<17}{'conc':>5}{'reqs':>6}{'err':>5}{'QPS':>8}{'p50 ms':>9}{'p99 ms':>9}"
+              f"{'in-proc ms':>12}{'p50/in-proc':>12}")
+        for r in run["rows"]:
+            print(f"{r['endpoint']:<17}{r['concurrency']:>5}{r['requests']:>6}{r['errors']:>5}{r['qps']:>8.1f}"
+                  f"{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['in_process_ms']:>12.1f}"
+                  f"{r['p50_ms'] / r['in_process_ms']:>12.1f}")
+    return 0
+
+
+def serve_and_load(workers: int, search_urls: list[str], similar_urls: list[str], fresh, floor: dict,
+                   a: argparse.Namespace) -> tuple[list[dict], float]:
     port = free_port()
-    env = {**os.environ, "PAPERSEARCH_PORT": str(port), "PAPERSEARCH_HOST": "127.0.0.1"}
+    env = {**os.environ, "PAPERSEARCH_PORT": str(port), "PAPERSEARCH_HOST": "127.0.0.1",
+           "PAPERSEARCH_WORKERS": str(workers)}
     server = subprocess.Popen([sys.executable, "-m", "papersearch.cli", "serve"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
+        ready = 0
+        for _ in range(600):  # every worker answers /healthz with its index loaded
             try:
-                if httpx.get(base + "/healthz", timeout=1).json().get("index_loaded"):
-                    break
+                ready = ready + 1 if httpx.get(base + "/healthz", timeout=1).json().get("index_loaded") else 0
             except (httpx.HTTPError, ValueError):
-                pass
+                ready = 0
+            if ready >= 4 * workers:
+                break
             time.sleep(0.2)
         else:
             raise SystemExit("server did not come up")
-        search_urls = [f"/api/search?{httpx.QueryParams({'q': q, 'k': 10})}" for q in queries]
-        similar_urls = [f"/api/papers/{i}/similar?k=10" for i in ids]
         rows = []
-        fresh = iter(range(0, len(search_urls), a.requests))  # each search row gets queries never sent before
         for name, urls in (("search", search_urls), ("similar", similar_urls)):
             for c in (1, 8, 32):
                 part = urls[next(fresh):][:a.requests] if name == "search" else urls
@@ -154,19 +178,10 @@ def main(argv: list[str] | None = None) -> int:
                     r = asyncio.run(load(base, part, c, a.requests, a.seconds))
                     rows.append({"endpoint": "search, repeated", "concurrency": c, **r,
                                  "in_process_ms": floor[name]})
-        rss = server_rss_mb(server.pid)
+        return rows, server_rss_mb(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    if a.json:
-        print(json.dumps({"server_rss_mb": rss, "workers": workers, "rows": rows}, indent=2))
-        return 0
-    print(f"server: {workers} worker(s), RSS after the run {rss:.0f} MB")
-    print(f"{'endpoint':<17}{'conc':>5}{'reqs':>6}{'err':>5}{'QPS':>8}{'p50 ms':>9}{'p99 ms':>9}{'in-proc ms':>12}{'p50/in-proc':>12}")
-    for r in rows:
-        print(f"{r['endpoint']:<17}{r['concurrency']:>5}{r['requests']:>6}{r['errors']:>5}{r['qps']:>8.1f}"
-              f"{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['in_process_ms']:>12.1f}{r['p50_ms'] / r['in_process_ms']:>12.1f}")
-    return 0
 
 
 if __name__ == "__main__":

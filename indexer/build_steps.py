@@ -10,6 +10,7 @@ import os
 import resource
 import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ from indexer.manifest import Manifest, corpus_hash
 from indexer.passages import FIELDS, field_text
 from indexer.records import Paper
 from indexer.store import PaperStore
-from indexer.tokenize import TOKENIZER_VERSION, tokens_many
+from indexer.tokenize import TOKENIZER_VERSION, tokens_many, warm
 from indexer.topic_input import topic_input
 from indexer.topic_updates import carry_ids, extend
 from indexer.vectors import PREDICTED_SCALE, TITLE_ONLY_SCALE, combine, field_weights
@@ -73,6 +74,7 @@ class BuildState:
     lexicon: Lexicon | None = None
     adapters: Adapters | None = None
     stages: dict[str, dict[str, float]] = field(default_factory=dict)  # name -> seconds, peak MB so far
+    lexical: Background | None = None      # Kiwi tokens of new/changed papers, computed beside the encoding
     weights: dict[str, float] = field(default_factory=dict)
     index_vectors: np.ndarray | None = None
 
@@ -81,6 +83,28 @@ class BuildState:
         if self.embedder is None:
             self.embedder = self.factory(self.settings)
         return self.embedder.encode_queries(texts)
+
+
+class Background:
+    """One function in a daemon thread: an interrupted build exits at once instead of waiting for it."""
+
+    def __init__(self, fn: Callable, *args: object) -> None:
+        self._result: object = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn, args), name="build-warm-up", daemon=True)
+        self._thread.start()
+
+    def _run(self, fn: Callable, args: tuple) -> None:
+        try:
+            self._result = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the build's thread by result()
+            self._error = exc
+
+    def result(self) -> object:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._result
 
 
 @contextmanager
@@ -97,7 +121,7 @@ def stage(stages: dict[str, dict[str, float]], name: str) -> Iterator[None]:
 
 def sync_store(b: BuildState) -> None:
     """Copy the served store, upsert the corpus, prune if asked, re-tokenise changed papers."""
-    with stage(b.stages, "store + Kiwi"):
+    with stage(b.stages, "store"):
         if b.prev is not None:
             _copy_sqlite(b.prev.store, b.gen.store)
         with PaperStore(b.gen.store) as store:
@@ -107,7 +131,6 @@ def sync_store(b: BuildState) -> None:
                 keep = {p.arxiv_id for p in b.papers}
                 b.pruned = store.delete([a for a in before if a not in keep])
             b.rows = store.all()
-            _refresh_lexical(store, b.rows, b.progress)
     b.hashes_before = {rid: h for rid, h in before.values()}
     b.ids = np.array([rid for rid, _ in b.rows], dtype=np.int64)
 
@@ -124,10 +147,24 @@ def plan(b: BuildState) -> None:
             b.changed += 1
         if old_hash != paper.content_hash() or rid not in b.old_rows:
             b.todo.append((rid, paper))
+    with PaperStore(b.gen.store) as store:
+        lexical_todo = _lexical_todo(store, b.rows)
+    if b.todo or lexical_todo:  # Kiwi (and the topic code's imports) on the other core while the model encodes
+        b.lexical = Background(_warm_up, lexical_todo)
     pm = b.prev_manifest
     b.model_fp, b.dim = (dict(pm.model), pm.dim) if pm else ({}, 0)
     b.precision = (pm.extra.get("precision") if pm else None) or "unknown"
     b.encoder = encoder_of(pm)
+
+
+def _warm_up(todo: list[tuple[int, Paper]]) -> list[tuple]:
+    """Kiwi tokens of `todo`, then the topic code's imports: ~3 s off a new day, ~18 s off a full build."""
+    warm()
+    rows = _tokenize_papers(todo)
+    import sklearn.decomposition  # noqa: F401
+    import sklearn.feature_extraction.text  # noqa: F401
+
+    return rows
 
 
 def encoder_of(manifest: Manifest | None) -> str:
@@ -159,6 +196,14 @@ def embed(b: BuildState) -> None:
     b.fresh = _embed(b.embedder, b.todo, b.settings.batch_size, b.progress, b.stages)
 
 
+def tokenize(b: BuildState) -> None:
+    """Store the Kiwi tokens of new and changed papers, computed in the warm-up thread `plan` started."""
+    if b.lexical is None:
+        return
+    with stage(b.stages, "Kiwi (wait)"), PaperStore(b.gen.store) as store:
+        store.put_lexical(b.lexical.result())
+
+
 def assemble_vectors(b: BuildState) -> None:
     """Per-field matrices (fresh + carried over), agreement and suspect mask, lexicon, adapters, index vectors."""
     ids = b.ids.tolist()
@@ -183,7 +228,7 @@ def assemble_vectors(b: BuildState) -> None:
     b.lexicon = Lexicon.load(b.prev.path) if same_corpus and (b.prev.path / LEXICON_FILE).exists() else None
     if b.lexicon is None:
         with stage(b.stages, "lexicon"):
-            b.lexicon = _mine_lexicon(b.gen, b.rows, ~b.suspect)
+            b.lexicon = _mine_lexicon(b.gen, b.prev, b.rows, ~b.suspect)
     else:  # nothing changed: the same corpus mines the same lexicon
         b.lexicon.save(b.gen.path)
     with stage(b.stages, "adapters"):
@@ -226,7 +271,7 @@ def write_manifest(b: BuildState) -> None:
     manifest.save(b.gen.manifest)
 
 
-STEPS = (sync_store, plan, embed, assemble_vectors, write_index, cluster, write_manifest)
+STEPS = (sync_store, plan, embed, tokenize, assemble_vectors, write_index, cluster, write_manifest)
 
 
 def _embed(embedder, todo: list[tuple[int, Paper]], batch_size: int, progress: bool,
@@ -304,31 +349,39 @@ def _adapters(prev: Generation | None, ids: np.ndarray, per_field: dict[str, np.
     return fit_adapters(per_field["title"], per_field["summary"], trusted)
 
 
-def _mine_lexicon(gen: Generation, rows: list[tuple[int, Paper]], trusted: np.ndarray):
-    """Korean<->English term pairs of the whole corpus (a few seconds; redone every build so new days count)."""
+def _mine_lexicon(gen: Generation, prev: Generation | None, rows: list[tuple[int, Paper]], trusted: np.ndarray):
+    """Korean<->English term pairs of the whole corpus, redone every build so new days count
+    (under 1 s with the previous generation's span pairs; ~3 s without)."""
     with PaperStore(gen.store) as store:
         lex = store.lexical_tokens()
     empty: tuple[list[str], list[str]] = ([], [])
+    pairs = Lexicon.load_pairs(prev.path) if prev is not None else {}
     lexicon = mine([field_text(p, "summary") for _, p in rows], [lex.get(r, empty)[0] for r, _ in rows],
-                   [lex.get(r, empty)[1] for r, _ in rows], trusted)
+                   [lex.get(r, empty)[1] for r, _ in rows], trusted, pairs)
     lexicon.save(gen.path)
+    Lexicon.save_pairs(gen.path, pairs)
     return lexicon
 
 
-def _refresh_lexical(store: PaperStore, rows: list[tuple[int, Paper]], progress: bool) -> None:
-    """Tokenise (Kiwi) only papers whose content or tokenizer version changed."""
+def _lexical_todo(store: PaperStore, rows: list[tuple[int, Paper]]) -> list[tuple[int, Paper]]:
+    """Papers whose cached Kiwi tokens are missing or stale (content or tokenizer version changed)."""
     state = store.lexical_state()
-    todo = [(rid, p) for rid, p in rows if state.get(rid) != (p.content_hash(), TOKENIZER_VERSION)]
+    return [(rid, p) for rid, p in rows if state.get(rid) != (p.content_hash(), TOKENIZER_VERSION)]
+
+
+def _tokenize_papers(todo: list[tuple[int, Paper]], bar: tqdm | None = None) -> list[tuple]:
+    """Store rows (paper id, content hash, tokenizer version, title tokens, summary tokens); no store access,
+    so it can run in the warm-up thread while the model encodes."""
+    out = []
     step = 200
-    with tqdm(total=len(todo), desc="tokenising", unit="paper", disable=not progress or not todo) as bar:
-        for s in range(0, len(todo), step):
-            part = todo[s : s + step]
-            titles = tokens_many([field_text(p, "title") for _, p in part])
-            sums = tokens_many([field_text(p, "summary") for _, p in part])
-            store.put_lexical(
-                (rid, p.content_hash(), TOKENIZER_VERSION, t, sm) for (rid, p), t, sm in zip(part, titles, sums)
-            )
+    for s in range(0, len(todo), step):
+        part = todo[s : s + step]
+        titles = tokens_many([field_text(p, "title") for _, p in part])
+        sums = tokens_many([field_text(p, "summary") for _, p in part])
+        out.extend((rid, p.content_hash(), TOKENIZER_VERSION, t, sm) for (rid, p), t, sm in zip(part, titles, sums))
+        if bar is not None:
             bar.update(len(part))
+    return out
 
 
 def _load_vectors(gen: Generation) -> tuple[dict[int, int], dict[str, np.ndarray]]:

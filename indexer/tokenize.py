@@ -43,6 +43,12 @@ def _kiwi() -> Kiwi:
     return _shared
 
 
+def warm() -> None:
+    """Load Kiwi now (~1.3 s), e.g. in a thread while the build encodes, so nobody waits for it later."""
+    with _lock:
+        _kiwi()
+
+
 def latin_tokens(text: str) -> list[str]:
     """Tokens of Latin-script text without Kiwi: what `tokens` yields for its foreign words."""
     return [p for p in _SPLIT_FOREIGN.findall(text.lower()) if p not in EN_STOPWORDS and (len(p) > 1 or p.isdigit())]

@@ -71,3 +71,31 @@ def test_parenthetical_spans_take_at_most_four_words_before_the_parenthesis():
         ("지식 증류", "knowledge distillation"), ("와 긴-문맥", "long context")]
     assert parenthetical_spans("abc가나(Def)") == [("가나", "Def")]
     assert parenthetical_spans("가" * 5000 + "(") == []  # no backtracking blow-up on long runs
+
+
+def test_pair_cache_gives_the_same_lexicon_and_scans_only_new_summaries(monkeypatch, tmp_path):
+    import indexer.lexicon as lexicon_module
+
+    titles, bodies = tokens_many(TITLES), tokens_many(SUMMARIES)
+    trusted = np.ones(len(TITLES), bool)
+    cache: dict = {}
+    first = mine(SUMMARIES[:4], titles[:4], bodies[:4], trusted[:4], cache)
+    assert len(cache) == 4
+    Lexicon.save_pairs(tmp_path, cache)
+    carried = Lexicon.load_pairs(tmp_path)
+    scanned = []
+    real = lexicon_module.span_pairs
+    monkeypatch.setattr(lexicon_module, "span_pairs", lambda texts: scanned.extend(texts) or real(texts))
+    again = mine(SUMMARIES, titles, bodies, trusted, carried)
+    assert scanned == [SUMMARIES[4]]                          # the new day's summary only
+    assert again.entries == mine(SUMMARIES, titles, bodies, trusted).entries   # same as mining from scratch
+    assert mine(SUMMARIES[:4], titles[:4], bodies[:4], trusted[:4], carried).entries == first.entries
+    assert len(carried) == 4                                 # trimmed to the summaries mined last
+
+
+def test_pair_cache_of_another_tokenizer_version_is_ignored(tmp_path):
+    import json
+
+    (tmp_path / "lexicon_pairs.json").write_text(json.dumps({"tokenizer": "kiwi-0", "pairs": {"x": []}}))
+    assert Lexicon.load_pairs(tmp_path) == {}
+    assert Lexicon.load_pairs(tmp_path / "missing") == {}
