@@ -7,9 +7,12 @@ of a precomputed query vector (the floor), query encoding alone, dense, lexical,
 hybrid (the hand-tuned fusion), learned (the default ranker where its weights
 ship), and similar-by-id with the dense Rocchio and with the learned ranker.
 "hybrid, previous release" is the old default path as it ran before this
-release (BLAS threads at the library default, see Settings.query_blas_threads);
-"x old default" compares each row with it (similar rows with the dense Rocchio,
-the old similar default). Ratios are within this one run.
+release: the torch engine (bf16 where the CPU has it, else fp32; force fp32 with
+--previous-precision fp32 to see a CPU without BF16), BLAS threads at the library
+default (see Settings.query_blas_threads), hybrid ranker; "query encoding,
+previous release" is its query encoding alone. "x old default" compares each row
+with it (similar rows with the dense Rocchio, the old similar default). Every
+query is timed cold (the query-vector cache is off). Ratios are within this run.
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from papersearch.settings import Settings  # noqa: E402
+import search.engine  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
 from search.evaluation import load_judged  # noqa: E402
 
@@ -44,25 +48,32 @@ def timed(fn, items, rounds: int) -> list[float]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # every query is timed cold: the query-vector cache would turn rounds 2 and 3 into lookups
+    search.engine.QUERY_CACHE_SIZE = 0
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--data-dir", type=Path)
+    ap.add_argument("--previous-precision", default="auto", choices=("auto", "fp32", "bf16"))
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
     settings = Settings(**({"data_dir": a.data_dir} if a.data_dir else {}))
     queries = [j.text for j in load_judged(ROOT / "bench" / "devset" / "queries.jsonl", "query")]
     # first, the previous release's default path: hybrid with BLAS threads at the library default (an engine
     # limits them process-wide when it opens, so this row is measured before the current engine exists)
-    before = SearchEngine.open(settings.model_copy(update={"query_blas_threads": 0}))
+    before = SearchEngine.open(settings.model_copy(update={"query_blas_threads": 0, "engine": "torch",
+                                                           "precision": a.previous_precision}))
     before.search(queries[0], k=10)
     previous = timed(lambda q: before.search(q, k=10, method="hybrid"), queries, a.rounds)
-    engine = SearchEngine.open(settings, embedder=before.embedder)
+    previous_encoding = timed(before.encode_query, queries, a.rounds)
+    before.close()
+    engine = SearchEngine.open(settings)
     ids = [p.arxiv_id for p in engine.papers[:: max(1, engine.size // 60)]]
     engine.search(queries[0], k=10)  # warm up model, kiwi, caches
     vecs = [engine.encode_query(q) for q in queries]
     rows = {
         "faiss search (floor)": timed(lambda v: engine.idx.ann.search(v, 10), vecs, a.rounds),
         "hybrid, previous release": previous,
+        "query encoding, previous": previous_encoding,
         "query encoding": timed(engine.encode_query, queries, a.rounds),
         "dense": timed(lambda q: engine.search(q, k=10, method="dense"), queries, a.rounds),
         "lexical": timed(lambda q: engine.search(q, k=10, method="lexical"), queries, a.rounds),
@@ -75,14 +86,17 @@ def main(argv: list[str] | None = None) -> int:
         rows["similar (learned)"] = timed(lambda i: engine.similar(i, k=10, method="learned"), ids, a.rounds)
     floor = statistics.median(rows["faiss search (floor)"])
     old = statistics.median(rows["hybrid, previous release"])
-    base = {"learned": old, "hybrid": old, "similar (learned)": statistics.median(rows["similar (dense)"])}
+    base = {"learned": old, "hybrid": old, "similar (learned)": statistics.median(rows["similar (dense)"]),
+            "query encoding": statistics.median(rows["query encoding, previous"])}
     res = [{"row": k, "n": len(v), "p50_ms": statistics.median(v), "p99_ms": pct(v, 99),
             "x_floor": statistics.median(v) / floor,
             "x_previous_default": statistics.median(v) / base[k] if k in base else None} for k, v in rows.items()]
     if a.json:
-        print(json.dumps({"papers": engine.size, "rows": res}, indent=2))
+        print(json.dumps({"papers": engine.size, "encoder": engine.embedder.encoder,
+                          "previous_encoder": before.embedder.encoder, "rows": res}, indent=2))
         return 0
-    print(f"{engine.size} papers, {len(queries)} queries x {a.rounds} rounds")
+    print(f"{engine.size} papers, {len(queries)} queries x {a.rounds} rounds; encoder "
+          f"{engine.embedder.encoder}, previous release {before.embedder.encoder}")
     print(f"{'row':<26}{'n':>5}{'p50 ms':>10}{'p99 ms':>10}{'x floor':>10}{'x old default':>15}")
     for r in res:
         old = f"{r['x_previous_default']:.2f}" if r["x_previous_default"] else ""
