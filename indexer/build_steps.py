@@ -74,6 +74,7 @@ class BuildState:
     lexicon: Lexicon | None = None
     adapters: Adapters | None = None
     stages: dict[str, dict[str, float]] = field(default_factory=dict)  # name -> seconds, peak MB so far
+    lexical_todo: list[tuple[int, Paper]] = field(default_factory=list)  # papers whose Kiwi tokens are stale
     lexical: Background | None = None      # Kiwi tokens of new/changed papers, computed beside the encoding
     weights: dict[str, float] = field(default_factory=dict)
     index_vectors: np.ndarray | None = None
@@ -148,9 +149,7 @@ def plan(b: BuildState) -> None:
         if old_hash != paper.content_hash() or rid not in b.old_rows:
             b.todo.append((rid, paper))
     with PaperStore(b.gen.store) as store:
-        lexical_todo = _lexical_todo(store, b.rows)
-    if b.todo or lexical_todo:  # Kiwi (and the topic code's imports) on the other core while the model encodes
-        b.lexical = Background(_warm_up, lexical_todo)
+        b.lexical_todo = _lexical_todo(store, b.rows)
     pm = b.prev_manifest
     b.model_fp, b.dim = (dict(pm.model), pm.dim) if pm else ({}, 0)
     b.precision = (pm.extra.get("precision") if pm else None) or "unknown"
@@ -175,11 +174,18 @@ def encoder_of(manifest: Manifest | None) -> str:
 
 
 def embed(b: BuildState) -> None:
-    """Load the model only when something needs embedding; refuse another model's weights."""
+    """Load the model only when something needs embedding; refuse another model's weights.
+
+    Kiwi (and the topic code's imports) start in a thread once the model is loaded: both
+    loads hold the GIL, while encoding releases it (a full build: 15 s of Kiwi hidden)."""
     if not (b.todo or not b.prev_manifest):
+        if b.lexical_todo:
+            b.lexical = Background(_warm_up, b.lexical_todo)
         return
     with stage(b.stages, "model load"):
         b.embedder = b.factory(b.settings)
+    if b.todo or b.lexical_todo:
+        b.lexical = Background(_warm_up, b.lexical_todo)
     b.model_fp, b.dim = b.embedder.fingerprint, b.embedder.dim
     b.precision = getattr(b.embedder, "precision", b.precision)
     encoder = getattr(b.embedder, "encoder", f"torch-{b.precision}")
@@ -197,7 +203,7 @@ def embed(b: BuildState) -> None:
 
 
 def tokenize(b: BuildState) -> None:
-    """Store the Kiwi tokens of new and changed papers, computed in the warm-up thread `plan` started."""
+    """Store the Kiwi tokens of new and changed papers, computed in the warm-up thread `embed` started."""
     if b.lexical is None:
         return
     with stage(b.stages, "Kiwi (wait)"), PaperStore(b.gen.store) as store:
@@ -229,8 +235,9 @@ def assemble_vectors(b: BuildState) -> None:
     if b.lexicon is None:
         with stage(b.stages, "lexicon"):
             b.lexicon = _mine_lexicon(b.gen, b.prev, b.rows, ~b.suspect)
-    else:  # nothing changed: the same corpus mines the same lexicon
+    else:  # nothing changed: the same corpus mines the same lexicon (and the next build needs its pairs)
         b.lexicon.save(b.gen.path)
+        Lexicon.save_pairs(b.gen.path, Lexicon.load_pairs(b.prev.path))
     with stage(b.stages, "adapters"):
         b.adapters = _adapters(b.prev, b.ids, b.per_field, ~b.suspect, b.rebuild)
     b.adapters.save(b.gen.path)
