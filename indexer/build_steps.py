@@ -1,4 +1,5 @@
-"""The named steps of a build, in order: sync store, plan, embed, assemble vectors, write index, cluster, manifest.
+"""The named steps of a build, in order: sync store, plan, embed, tokenize, assemble vectors, write index, cluster,
+manifest.
 
 Each step reads and fills one `BuildState`, so the suspect mask and the combined
 index vectors are computed once and every later step uses the same ones.
@@ -121,7 +122,7 @@ def stage(stages: dict[str, dict[str, float]], name: str) -> Iterator[None]:
 
 
 def sync_store(b: BuildState) -> None:
-    """Copy the served store, upsert the corpus, prune if asked, re-tokenise changed papers."""
+    """Copy the served store, upsert the corpus, prune if asked (Kiwi tokens come later: `tokenize`)."""
     with stage(b.stages, "store"):
         if b.prev is not None:
             _copy_sqlite(b.prev.store, b.gen.store)
@@ -184,8 +185,6 @@ def embed(b: BuildState) -> None:
         return
     with stage(b.stages, "model load"):
         b.embedder = b.factory(b.settings)
-    if b.todo or b.lexical_todo:
-        b.lexical = Background(_warm_up, b.lexical_todo)
     b.model_fp, b.dim = b.embedder.fingerprint, b.embedder.dim
     b.precision = getattr(b.embedder, "precision", b.precision)
     encoder = getattr(b.embedder, "encoder", f"torch-{b.precision}")
@@ -199,6 +198,7 @@ def embed(b: BuildState) -> None:
             b.todo = list(b.rows)
             b.rebuild = True  # all-new vectors: refit the adapters and re-cluster as a rebuild would
     b.encoder = encoder
+    b.lexical = Background(_warm_up, b.lexical_todo)
     b.fresh = _embed(b.embedder, b.todo, b.settings.batch_size, b.progress, b.stages)
 
 
@@ -281,14 +281,28 @@ def write_manifest(b: BuildState) -> None:
 STEPS = (sync_store, plan, embed, tokenize, assemble_vectors, write_index, cluster, write_manifest)
 
 
+WORK_CAP_CHARS = 1200   # past ~512 tokens the text is truncated: no more work
+WORK_PER_TEXT = 10      # fixed cost of a text, in characters' worth
+
+
+def _work(text: str) -> int:
+    """Encoding cost of a text in characters' worth, so the bar's ETA holds from the first batch (counted in
+    texts, the long summaries come first and the ETA said 8 minutes for a 3.5-minute job)."""
+    return min(len(text), WORK_CAP_CHARS) + WORK_PER_TEXT
+
+
 def _embed(embedder, todo: list[tuple[int, Paper]], batch_size: int, progress: bool,
            stages: dict[str, dict[str, float]] | None = None) -> dict[int, dict[str, np.ndarray]]:
     """Embed every field of every paper, field by field, each batch of similar length to cut padding."""
     out: dict[int, dict[str, np.ndarray]] = {rid: {} for rid, _ in todo}
     stages = {} if stages is None else stages
-    with tqdm(total=len(todo) * len(FIELDS), desc="embedding", unit="text", disable=not progress) as bar:
-        for f in sorted(FIELDS, key=lambda f: f != "summary"):  # the long texts first: the ETA is honest sooner
-            jobs = sorted(((rid, field_text(p, f)) for rid, p in todo), key=lambda j: len(j[1]), reverse=True)
+    fields = {f: sorted(((rid, field_text(p, f)) for rid, p in todo), key=lambda j: len(j[1]), reverse=True)
+              for f in sorted(FIELDS, key=lambda f: f != "summary")}  # the long texts first
+    total = sum(_work(t) for jobs in fields.values() for _, t in jobs)
+    done_texts, n_texts = 0, len(todo) * len(FIELDS)
+    with tqdm(total=total, desc="embedding", disable=not progress,
+              bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix} [{elapsed}<{remaining}]") as bar:
+        for f, jobs in fields.items():
             chunk = max(batch_size * 8, 64)
             with stage(stages, f"encode {f}"):
                 for s in range(0, len(jobs), chunk):
@@ -298,7 +312,9 @@ def _embed(embedder, todo: list[tuple[int, Paper]], batch_size: int, progress: b
                     vecs = embedder.encode_passages([t for _, t in part], batch_size=bs)
                     for (rid, _), v in zip(part, vecs):
                         out[rid][f] = v
-                    bar.update(len(part))
+                    done_texts += len(part)
+                    bar.set_postfix_str(f"{done_texts}/{n_texts} texts", refresh=False)
+                    bar.update(sum(_work(t) for _, t in part))
     return out
 
 
@@ -376,7 +392,7 @@ def _lexical_todo(store: PaperStore, rows: list[tuple[int, Paper]]) -> list[tupl
     return [(rid, p) for rid, p in rows if state.get(rid) != (p.content_hash(), TOKENIZER_VERSION)]
 
 
-def _tokenize_papers(todo: list[tuple[int, Paper]], bar: tqdm | None = None) -> list[tuple]:
+def _tokenize_papers(todo: list[tuple[int, Paper]]) -> list[tuple]:
     """Store rows (paper id, content hash, tokenizer version, title tokens, summary tokens); no store access,
     so it can run in the warm-up thread while the model encodes."""
     out = []
@@ -386,8 +402,6 @@ def _tokenize_papers(todo: list[tuple[int, Paper]], bar: tqdm | None = None) -> 
         titles = tokens_many([field_text(p, "title") for _, p in part])
         sums = tokens_many([field_text(p, "summary") for _, p in part])
         out.extend((rid, p.content_hash(), TOKENIZER_VERSION, t, sm) for (rid, p), t, sm in zip(part, titles, sums))
-        if bar is not None:
-            bar.update(len(part))
     return out
 
 

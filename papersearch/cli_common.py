@@ -49,8 +49,10 @@ def friendly_errors(known: tuple[type[BaseException], ...]) -> Iterator[None]:
         raise SystemExit(130)
     except ValidationError as exc:  # a bad PAPERSEARCH_* variable or flag value
         first = exc.errors()[0]
-        field = ".".join(str(p) for p in first.get("loc", ())) or "settings"
-        err.print(f"[red]error:[/red] setting {field} (PAPERSEARCH_{field.upper()}): {first.get('msg')}", highlight=False)
+        field = ".".join(str(p) for p in first.get("loc", ()))
+        where = f"setting {field} (PAPERSEARCH_{field.upper()})" if field else "settings"
+        msg = str(first.get("msg", "")).removeprefix("Value error, ")
+        err.print(f"[red]error:[/red] {where}: {msg}", highlight=False)
         raise SystemExit(2)
     except (UserError, OSError, UnicodeDecodeError, *known) as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +84,14 @@ class Settings(BaseSettings):
     reload_token: str | None = Field(default=None, description="enables POST /api/reload with this X-Reload-Token")
     watch_interval: float = Field(default=2.0, ge=0, description="seconds between checks for a rebuilt index; 0 = off")
 
+
+    @model_validator(mode="after")
+    def _engine_runs_precision(self) -> "Settings":
+        if self.engine == "onnx" and self.precision == "bf16":
+            raise ValueError("precision bf16 runs on the torch engine (set PAPERSEARCH_ENGINE=torch or auto)")
+        if self.engine == "torch" and self.precision == "int8":
+            raise ValueError("precision int8 runs on the onnx engine (set PAPERSEARCH_ENGINE=onnx or auto)")
+        return self
 
     @field_validator("corpus", mode="before")
     @classmethod

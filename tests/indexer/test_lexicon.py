@@ -93,9 +93,15 @@ def test_pair_cache_gives_the_same_lexicon_and_scans_only_new_summaries(monkeypa
     assert len(carried) == 4                                 # trimmed to the summaries mined last
 
 
-def test_pair_cache_of_another_tokenizer_version_is_ignored(tmp_path):
+def test_pair_cache_of_another_tokenizer_or_lexicon_version_is_ignored(tmp_path):
     import json
 
-    (tmp_path / "lexicon_pairs.json").write_text(json.dumps({"tokenizer": "kiwi-0", "pairs": {"x": []}}))
-    assert Lexicon.load_pairs(tmp_path) == {}
+    from indexer.lexicon import LEXICON_VERSION
+    from indexer.tokenize import TOKENIZER_VERSION
+
+    Lexicon.save_pairs(tmp_path, {"x": []})
+    assert Lexicon.load_pairs(tmp_path) == {"x": []}
+    for stale in ({"tokenizer": "kiwi-0", "lexicon": LEXICON_VERSION}, {"tokenizer": TOKENIZER_VERSION, "lexicon": -1}):
+        (tmp_path / "lexicon_pairs.json").write_text(json.dumps({**stale, "pairs": {"x": []}}))
+        assert Lexicon.load_pairs(tmp_path) == {}
     assert Lexicon.load_pairs(tmp_path / "missing") == {}

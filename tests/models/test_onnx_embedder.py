@@ -108,3 +108,59 @@ def test_impossible_engine_and_precision_pairs_are_named(engine, precision, matc
 def test_onnx_engine_needs_a_local_checkpoint(tmp_path):
     with pytest.raises(ModelError, match="needs a local checkpoint"):
         load_embedder("intfloat/no-such-model-papersearch", tmp_path, engine="onnx", precision="int8")
+
+
+def test_modules_the_graph_cannot_reproduce_are_export_errors(tmp_path):
+    from models.onnx_export import ExportError
+
+    (tmp_path / "2_Dense").mkdir()
+    (tmp_path / "modules.json").write_text(json.dumps([
+        {"idx": 0, "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "path": "2_Dense", "type": "sentence_transformers.models.Dense"}]))
+    with pytest.raises(ExportError, match="Dense"):
+        pooling_mode(tmp_path)
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "modules.json").write_text(json.dumps([
+        {"idx": 1, "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]))
+    (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps(
+        {"pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": True}))
+    with pytest.raises(ExportError, match="not plain mean or CLS"):
+        pooling_mode(tmp_path)
+
+
+def test_auto_falls_back_to_torch_with_a_warning_when_onnx_fails(monkeypatch, tmp_path):
+    import models.embedder as emb
+    from tests.models.test_embedder import FakeST
+
+    ckpt = tmp_path / "ckpt"
+    ckpt.mkdir()
+    (ckpt / "tokenizer.json").write_text("{}")
+    (ckpt / "config.json").write_text("{}")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("protobuf says no")
+
+    monkeypatch.setattr(emb, "_load_onnx", broken)
+    monkeypatch.setattr(emb, "_load_sentence_transformer", lambda name: FakeST())
+    with pytest.warns(UserWarning, match="protobuf says no"):
+        e = load_embedder(str(ckpt), tmp_path, engine="auto", precision="fp32")
+    assert e.encoder == "torch-fp32"
+    with pytest.raises(ModelError, match="protobuf says no"):
+        load_embedder(str(ckpt), tmp_path, engine="onnx", precision="fp32")
+
+
+@pytest.mark.model
+def test_both_engines_report_the_same_weights_for_a_checkpoint_of_your_own(checkpoint, tmp_path):
+    """An index built by one engine from a local checkpoint (no converter marker) opens with the other."""
+    from models.convert import MARKER as CONVERTER_MARKER
+
+    own = tmp_path / "my-e5"
+    own.mkdir()
+    for f in checkpoint.rglob("*"):
+        if f.is_file() and f.name != CONVERTER_MARKER:
+            dest = own / f.relative_to(checkpoint)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.symlink_to(f)
+    torch_fp = load_embedder(str(own), tmp_path, engine="torch", precision="fp32").fingerprint
+    onnx_fp = load_embedder(str(own), tmp_path, engine="onnx", precision="int8").fingerprint
+    assert torch_fp == {**onnx_fp, "name": str(own)}
