@@ -157,9 +157,15 @@ def kills(work: Path, trials: int) -> list[dict]:
 
 def term(work: Path) -> list[dict]:
     corpus, data = work / "corpus", work / "data"
+    runs = []  # the signal must land mid-build whatever a warm build takes on this machine (the first is slower)
+    for _ in range(2):
+        t = time.perf_counter()
+        subprocess.run(cli("index", "--rebuild"), env=env_for(data, corpus), capture_output=True, check=True)
+        runs.append(time.perf_counter() - t)
+    full = min(runs)
     served = DataDir(data).current().name
     out = []
-    for delay in (2.0, 6.0, 12.0):
+    for delay in (0.15 * full, 0.4 * full, 0.7 * full):
         proc = subprocess.Popen(cli("index", "--rebuild"), env=env_for(data, corpus), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True)
         time.sleep(delay)
