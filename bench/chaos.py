@@ -269,11 +269,13 @@ def disk(work: Path) -> list[dict]:
         shutil.rmtree(mnt, ignore_errors=True)
 
 
-async def _clients(base: str, seconds: float, n: int, log: list, busy=lambda: False) -> None:
+async def _clients(base: str, seconds: float, n: int, log: list, busy=lambda: False,
+                   errors: list | None = None) -> None:
     """n clients for `seconds`, and on while `busy()` (the builds have not all landed)."""
     queries = ["video generation", "비디오 생성", "long context KV cache 압축", "reasoning reinforcement learning",
                "diffusion", "에이전트 벤치마크", "speech", "3D gaussian splatting"]
     stop = time.perf_counter() + seconds
+    errors = [] if errors is None else errors
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=n)) as client:
         async def one(i: int):
             k = i
@@ -284,9 +286,12 @@ async def _clients(base: str, seconds: float, n: int, log: list, busy=lambda: Fa
                 try:
                     r = await client.get("/api/search", params={"q": q, "k": 10})
                     body = r.json() if r.status_code == 200 else {}
+                    if r.status_code != 200:
+                        errors.append(f"{r.status_code}: {r.text[:200]}")
                     log.append((t, time.perf_counter() - t, r.status_code, r.headers.get("x-index-generation"),
                                 body.get("total"), [x["arxiv_id"] for x in body.get("results", [])]))
-                except httpx.HTTPError:
+                except httpx.HTTPError as exc:
+                    errors.append(f"{type(exc).__name__}: {exc}")
                     log.append((t, time.perf_counter() - t, 0, None, None, []))
         await asyncio.gather(*(one(i) for i in range(n)))
 
@@ -295,6 +300,7 @@ def load(work: Path, seconds: float, clients: int = 32) -> list[dict]:
     corpus, data = work / "corpus", work / "data"
     srv = Server(data, corpus, watch_interval=0.5)
     log: list = []
+    errors: list[str] = []
     builds: list[tuple[float, int]] = []
     members: dict[str, set[str]] = {}
 
@@ -319,7 +325,7 @@ def load(work: Path, seconds: float, clients: int = 32) -> list[dict]:
     th = threading.Thread(target=builder)
     try:
         th.start()
-        asyncio.run(_clients(srv.base, seconds, clients, log, th.is_alive))
+        asyncio.run(_clients(srv.base, seconds, clients, log, th.is_alive, errors))
         th.join()
     finally:
         srv.stop()
@@ -336,7 +342,8 @@ def load(work: Path, seconds: float, clients: int = 32) -> list[dict]:
              "result": f"{len(log)} requests, failed/5xx {failed}, mixed generation {mixed}, generations seen "
                        f"{len(gens)}; p50 {p(lat, .5):.0f} ms, p99 {p(lat, .99):.0f} ms, p99 within 2 s of a swap "
                        f"{p(near, .99):.0f} ms", "goal": "0 failed, 0 mixed",
-             "ok": failed == 0 and mixed == 0 and all(rc == 0 for _, rc in builds) and len(gens) == len(EXTRA_DAYS) + 1}]
+             "ok": failed == 0 and mixed == 0 and all(rc == 0 for _, rc in builds) and len(gens) == len(EXTRA_DAYS) + 1,
+             "detail": {"errors": sorted(set(errors))[:5]}}]
 
 
 def fuzz_counts() -> list[dict]:

@@ -23,6 +23,10 @@ from indexer.store import StoreError
 from indexer.verify import verify as verify_index
 from models.embedder import ModelError
 
+# uvicorn closes idle keep-alive connections after 5 s by default; a client reusing one at that moment gets a
+# reset (chaos bench: 1-2 ReadErrors in ~20,000 requests while builds slowed the server); idle clients are cheap
+KEEP_ALIVE_S = 65
+
 KNOWN_ERRORS = (EmptyCorpusError, ModelMismatchError, IndexMissingError, BuildLockedError, StoreError, DiskFullError,
                 ModelError)
 
@@ -174,7 +178,7 @@ def serve(
     console.print(f"serving {s.data_dir} on http://{s.host}:{s.port}/  (API docs: /docs)"
                   + (f", {s.workers} workers" if s.workers > 1 else ""), highlight=False)
     if s.workers == 1:
-        uvicorn.run(create_app(s), host=s.host, port=s.port, log_level="info")
+        uvicorn.run(create_app(s), host=s.host, port=s.port, log_level="info", timeout_keep_alive=KEEP_ALIVE_S)
         return
     # worker processes build their settings from the environment: hand the CLI's choices over there; the cores
     # are shared between the workers' encoders, and the model is prepared (converted/exported) once, here
@@ -184,7 +188,7 @@ def serve(
     with friendly_errors(KNOWN_ERRORS):
         embedder_for(s)
     uvicorn.run("api.main:create_app", factory=True, workers=s.workers, host=s.host, port=s.port,
-                log_level="info")
+                log_level="info", timeout_keep_alive=KEEP_ALIVE_S)
 
 
 def main() -> None:
