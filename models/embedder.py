@@ -74,7 +74,33 @@ class TextEmbedder(Protocol):
                         show_progress: bool = False) -> np.ndarray: ...
 
 
-class Embedder:
+class PrefixedEncoding:
+    """The two sides of a `TextEmbedder` over one `_encode(texts, prefix, batch_size, show_progress)`."""
+
+    engine: str
+    precision: str
+    query_prefix: str
+    passage_prefix: str
+
+    @property
+    def encoder(self) -> str:
+        """What a generation records: vectors of different encoders are never mixed."""
+        return f"{self.engine}-{self.precision}"
+
+    def _encode(self, texts: Sequence[str], prefix: str, batch_size: int, show_progress: bool) -> np.ndarray:
+        raise NotImplementedError
+
+    def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """(n, dim) float32 unit vectors for search queries."""
+        return self._encode(texts, self.query_prefix, batch_size, False)
+
+    def encode_passages(self, texts: Sequence[str], batch_size: int = 32,
+                        show_progress: bool = False) -> np.ndarray:
+        """(n, dim) float32 unit vectors for documents."""
+        return self._encode(texts, self.passage_prefix, batch_size, show_progress)
+
+
+class Embedder(PrefixedEncoding):
     """L2-normalised float32 embeddings with the right prefix for each side (a sentence-transformers model)."""
 
     engine = "torch"
@@ -87,11 +113,6 @@ class Embedder:
         self.passage_prefix = passage_prefix
         self._weights_sha256 = weights_sha256
         self.precision = precision
-
-    @property
-    def encoder(self) -> str:
-        """What a generation records: vectors of different encoders are never mixed."""
-        return f"{self.engine}-{self.precision}"
 
     @property
     def dim(self) -> int:
@@ -126,16 +147,6 @@ class Embedder:
         vecs = np.asarray(vecs, dtype=np.float32)
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
         return np.ascontiguousarray(vecs / np.maximum(norms, 1e-12), dtype=np.float32)
-
-    def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        """(n, dim) float32 unit vectors for search queries."""
-        return self._encode(texts, self.query_prefix, batch_size, False)
-
-    def encode_passages(self, texts: Sequence[str], batch_size: int = 32,
-                        show_progress: bool = False) -> np.ndarray:
-        """(n, dim) float32 unit vectors for documents."""
-        return self._encode(texts, self.passage_prefix, batch_size, show_progress)
-
 
 def _load_sentence_transformer(path_or_name: str):
     from sentence_transformers import SentenceTransformer  # heavy import, only when loading

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models.embedder import PrefixedEncoding
 from models.onnx_export import GRAPHS, read_export
 
 ENGINE = "onnx"
@@ -46,7 +47,7 @@ def checkpoint_max_length(checkpoint: Path) -> int | None:
     return None
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(PrefixedEncoding):
     """L2-normalised float32 embeddings from an exported graph, with the model's prefixes."""
 
     engine = ENGINE
@@ -66,11 +67,6 @@ class OnnxEmbedder:
         self._max_seq_length = min(int(max_seq_length), limit)
         self._tokenizer = _tokenizer(checkpoint, self._max_seq_length)
         self._session = _session(export / GRAPHS[precision], threads)
-
-    @property
-    def encoder(self) -> str:
-        """What a generation records: vectors of different encoders are never mixed."""
-        return f"{self.engine}-{self.precision}"
 
     @property
     def dim(self) -> int:
@@ -114,12 +110,3 @@ class OnnxEmbedder:
             bar.close()
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return np.ascontiguousarray(out / np.maximum(norms, 1e-12), dtype=np.float32)
-
-    def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        """(n, dim) float32 unit vectors for search queries."""
-        return self._encode(texts, self.query_prefix, batch_size, False)
-
-    def encode_passages(self, texts: Sequence[str], batch_size: int = 32,
-                        show_progress: bool = False) -> np.ndarray:
-        """(n, dim) float32 unit vectors for documents."""
-        return self._encode(texts, self.passage_prefix, batch_size, show_progress)
