@@ -9,12 +9,13 @@ from pathlib import Path
 
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from papersearch.settings import Settings
 
 console = Console(stderr=False, emoji=False)
-err = Console(stderr=True, emoji=False)
+err = Console(stderr=True, emoji=False, soft_wrap=True)  # an error stays one line, whatever its length
 
 
 class UserError(Exception):
@@ -52,10 +53,10 @@ def friendly_errors(known: tuple[type[BaseException], ...]) -> Iterator[None]:
         field = ".".join(str(p) for p in first.get("loc", ()))
         where = f"setting {field} (PAPERSEARCH_{field.upper()})" if field else "settings"
         msg = str(first.get("msg", "")).removeprefix("Value error, ")
-        err.print(f"[red]error:[/red] {where}: {msg}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(where)}: {escape(msg)}", highlight=False)
         raise SystemExit(2)
     except (UserError, OSError, UnicodeDecodeError, *known) as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)  # "[...]" in a title is text
         raise SystemExit(2)
 
 

@@ -81,3 +81,11 @@ def test_verify_follows_the_corpus_the_index_was_built_from(cli_index, corpus_di
     bigger = copy_days(corpus_dir, tmp_path / "bigger", SLICE_DAYS[:2])
     r = run("verify", "--corpus", str(bigger), "--data-dir", str(data))
     assert r.returncode == 1 and "not indexed" in r.stdout
+
+
+def test_long_error_stays_one_line_and_brackets_are_text(tmp_path):
+    missing = tmp_path / ("a-rather-long-directory-name-" * 4) / "[not-markup]"
+    r = subprocess.run([sys.executable, "-m", "papersearch.cli", "index", "--corpus", str(missing)],
+                       capture_output=True, text=True, env={**os.environ, "COLUMNS": "40"})
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"error: corpus {missing} does not exist"
