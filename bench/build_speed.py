@@ -91,14 +91,14 @@ def child_baseline(n: int, out: str) -> dict:
 
 def child_ours(n: int, out: str) -> dict:
     from indexer.build import embedder_for
-    from indexer.build_steps import _embed
+    from indexer.encoding import embed_papers
     from papersearch.settings import Settings
 
     papers, total = _sample_papers(n)
     emb = embedder_for(Settings())
     stages: dict = {}
     t = time.perf_counter()
-    vecs = _embed(emb, list(enumerate(papers)), Settings().batch_size, False, stages)
+    vecs = embed_papers(emb, list(enumerate(papers)), Settings().batch_size, False, stages)
     seconds = time.perf_counter() - t
     np.save(out, np.stack([vecs[i]["summary"] for i in range(len(papers))]))
     return {"papers": len(papers), "seconds": seconds, "corpus": total, "encoder": emb.encoder}

@@ -32,7 +32,7 @@ from search.evaluation import Judged  # noqa: E402
 from search.features import QUERY_FEATURES, SEED_FEATURES  # noqa: E402
 from search.learned import WEIGHTS_FILE, LinearFusion, design_matrix, save_models  # noqa: E402
 
-INTERACT = ("dense_title", "dense_summary", "dense_prf", "adapted_summary", "adapted_title", "bm25_all", "bm25_title",
+INTERACT = ("dense_title", "dense_summary", "dense_gloss", "dense_prf", "adapted_summary", "adapted_title", "bm25_all", "bm25_title",
             "bm25_summary", "bm25_expanded")
 QUERY_NAMES = [*QUERY_FEATURES, *(f"{f}*en" for f in INTERACT)]
 SIMILAR_NAMES = list(SEED_FEATURES)

@@ -12,14 +12,13 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-
+from indexer.build_steps import STEPS, BuildState, EmbedderFactory
 from indexer.corpus import load_corpus
 from indexer.layout import DataDir
 from indexer.manifest import Manifest, ModelMismatchError
 from indexer.records import IngestReport
+from indexer.timing import stage
 from papersearch.settings import Settings
-from indexer.build_steps import STEPS, BuildState, EmbedderFactory, stage
-
 
 
 @dataclass

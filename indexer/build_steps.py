@@ -1,5 +1,5 @@
-"""The named steps of a build, in order: sync store, plan, embed, tokenize, assemble vectors, write index, cluster,
-manifest.
+"""The named steps of a build, in order: sync store, plan, embed, tokenize, assemble vectors, English view,
+write index, cluster, manifest.
 
 Each step reads and fills one `BuildState`, so the suspect mask and the combined
 index vectors are computed once and every later step uses the same ones.
@@ -8,30 +8,30 @@ index vectors are computed once and every later step uses the same ones.
 from __future__ import annotations
 
 import os
-import resource
 import sqlite3
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
+from indexer import gloss
 from indexer.adapter import ADAPTER_VERSION, Adapters, fit_adapters
 from indexer.agreement import SUSPECT_BELOW, agreement_scores, suspect_mask
 from indexer.ann import FaissANN
 from indexer.clusters import CLUSTERS_VERSION, Clustering, cluster_papers
+from indexer.encoding import embed_papers, encode_jobs
+from indexer.gloss import GLOSS_VERSION, gloss_text
 from indexer.layout import Generation
 from indexer.lexicon import LEXICON_FILE, LEXICON_VERSION, Lexicon, mine
 from indexer.manifest import Manifest, corpus_hash
 from indexer.passages import FIELDS, field_text
 from indexer.records import Paper
 from indexer.store import PaperStore
+from indexer.timing import stage
 from indexer.tokenize import TOKENIZER_VERSION, tokens_many, warm
 from indexer.topic_input import topic_input
 from indexer.topic_updates import carry_ids, extend
@@ -79,12 +79,27 @@ class BuildState:
     lexical: Background | None = None      # Kiwi tokens of new/changed papers, computed beside the encoding
     weights: dict[str, float] = field(default_factory=dict)
     index_vectors: np.ndarray | None = None
+    gloss: np.ndarray | None = None        # English view per row (indexer.gloss)
+    gloss_encoded: int = 0
+    _lexical_tokens: dict[int, tuple[list[str], list[str]]] | None = None
+
+    def model(self):
+        """The embedder, loaded on first need: a build with nothing new may still need it (topic labels on a
+        re-cluster, glosses a new lexicon changed)."""
+        if self.embedder is None:
+            with stage(self.stages, "model load"):
+                self.embedder = self.factory(self.settings)
+        return self.embedder
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        """Topic labels need the model only on a full re-cluster: load it then, once."""
-        if self.embedder is None:
-            self.embedder = self.factory(self.settings)
-        return self.embedder.encode_queries(texts)
+        return self.model().encode_queries(texts)
+
+    def lexical_tokens(self) -> dict[int, tuple[list[str], list[str]]]:
+        """Row id -> (title, summary) Kiwi tokens from the new store, read once (after `tokenize`)."""
+        if self._lexical_tokens is None:
+            with PaperStore(self.gen.store) as store:
+                self._lexical_tokens = store.lexical_tokens()
+        return self._lexical_tokens
 
 
 class Background:
@@ -107,18 +122,6 @@ class Background:
         if self._error is not None:
             raise self._error
         return self._result
-
-
-@contextmanager
-def stage(stages: dict[str, dict[str, float]], name: str) -> Iterator[None]:
-    """Time one stage of a build (summed if entered again) and note the peak RSS when it ends."""
-    t = time.perf_counter()
-    try:
-        yield
-    finally:
-        row = stages.setdefault(name, {"seconds": 0.0, "peak_mb": 0.0})
-        row["seconds"] = round(row["seconds"] + time.perf_counter() - t, 3)
-        row["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def sync_store(b: BuildState) -> None:
@@ -183,8 +186,7 @@ def embed(b: BuildState) -> None:
         if b.lexical_todo:
             b.lexical = Background(_warm_up, b.lexical_todo)
         return
-    with stage(b.stages, "model load"):
-        b.embedder = b.factory(b.settings)
+    b.model()
     b.model_fp, b.dim = b.embedder.fingerprint, b.embedder.dim
     b.precision = getattr(b.embedder, "precision", b.precision)
     encoder = getattr(b.embedder, "encoder", f"torch-{b.precision}")
@@ -199,7 +201,7 @@ def embed(b: BuildState) -> None:
             b.rebuild = True  # all-new vectors: refit the adapters and re-cluster as a rebuild would
     b.encoder = encoder
     b.lexical = Background(_warm_up, b.lexical_todo)
-    b.fresh = _embed(b.embedder, b.todo, b.settings.batch_size, b.progress, b.stages)
+    b.fresh = embed_papers(b.embedder, b.todo, b.settings.batch_size, b.progress, b.stages)
 
 
 def tokenize(b: BuildState) -> None:
@@ -234,7 +236,7 @@ def assemble_vectors(b: BuildState) -> None:
     b.lexicon = Lexicon.load(b.prev.path) if same_corpus and (b.prev.path / LEXICON_FILE).exists() else None
     if b.lexicon is None:
         with stage(b.stages, "lexicon"):
-            b.lexicon = _mine_lexicon(b.gen, b.prev, b.rows, ~b.suspect)
+            b.lexicon = _mine_lexicon(b.gen, b.prev, b.rows, b.lexical_tokens(), ~b.suspect)
     else:  # nothing changed: the same corpus mines the same lexicon (and the next build needs its pairs)
         b.lexicon.save(b.gen.path)
         Lexicon.save_pairs(b.gen.path, Lexicon.load_pairs(b.prev.path))
@@ -244,6 +246,30 @@ def assemble_vectors(b: BuildState) -> None:
     b.weights = field_weights(b.settings)
     b.index_vectors = combine(b.per_field, b.weights, b.suspect,
                               b.adapters.summary_predictor)
+
+
+def english_view(b: BuildState) -> None:
+    """Each paper's English gloss vector (indexer.gloss): kept while the paper is unchanged, all redone
+    when the adapters are refitted (rebuild, a tenth new, another gloss version)."""
+    lex = b.lexical_tokens()
+    pm = b.prev_manifest
+    same = pm is not None and (pm.extra.get("gloss") or {}).get("version") == GLOSS_VERSION
+    old = gloss.load(b.prev.path) if same and not _refit(b.prev, b.ids, b.rebuild) else None
+    b.gloss = np.zeros((len(b.rows), b.dim), dtype=np.float32)
+    todo = []
+    for i, ((rid, p), sus) in enumerate(zip(b.rows, b.suspect)):
+        j = b.old_rows.get(rid) if old is not None and rid not in b.fresh else None
+        if j is not None and j < len(old):
+            b.gloss[i] = old[j]
+        else:
+            todo.append((i, gloss_text(field_text(p, "title"), lex.get(rid, ([], []))[1], b.lexicon, bool(sus))))
+    if todo:
+        fresh = encode_jobs(b.model(), {"gloss": todo}, b.settings.batch_size, b.progress, b.stages,
+                            desc="English glosses")
+        for i, _ in todo:
+            b.gloss[i] = fresh[i]["gloss"]
+    b.gloss_encoded = len(todo)
+    gloss.save(b.gen.path, b.gloss)
 
 
 def write_index(b: BuildState) -> None:
@@ -256,7 +282,7 @@ def write_index(b: BuildState) -> None:
 def cluster(b: BuildState) -> None:
     with stage(b.stages, "topics"):
         _cluster(b.gen, b.prev, b.settings, b.rows, b.index_vectors, b.per_field["title"], b.suspect,
-                 b.encode_queries, b.rebuild, b.progress)
+                 b.encode_queries, b.lexical_tokens, b.rebuild, b.progress)
 
 
 def write_manifest(b: BuildState) -> None:
@@ -269,6 +295,7 @@ def write_manifest(b: BuildState) -> None:
         extra={"suspect_threshold": SUSPECT_BELOW, "suspect": int(b.suspect.sum()),
                "title_only_scale": TITLE_ONLY_SCALE, "predicted_scale": PREDICTED_SCALE,
                "precision": b.precision, "encoder": b.encoder, "lexicon": {"version": LEXICON_VERSION, "terms": len(b.lexicon)},
+               "gloss": {"version": GLOSS_VERSION, "encoded": b.gloss_encoded},
                "adapter": {"version": ADAPTER_VERSION, "maps": sorted(b.adapters.maps),
                            "sha": b.adapters.fingerprint() if b.adapters.maps else None}},
     )
@@ -278,48 +305,12 @@ def write_manifest(b: BuildState) -> None:
     manifest.save(b.gen.manifest)
 
 
-STEPS = (sync_store, plan, embed, tokenize, assemble_vectors, write_index, cluster, write_manifest)
-
-
-WORK_CAP_CHARS = 1200   # past ~512 tokens the text is truncated: no more work
-WORK_PER_TEXT = 10      # fixed cost of a text, in characters' worth
-
-
-def _work(text: str) -> int:
-    """Encoding cost of a text in characters' worth, so the bar's ETA holds from the first batch (counted in
-    texts, the long summaries come first and the ETA said 8 minutes for a 3.5-minute job)."""
-    return min(len(text), WORK_CAP_CHARS) + WORK_PER_TEXT
-
-
-def _embed(embedder, todo: list[tuple[int, Paper]], batch_size: int, progress: bool,
-           stages: dict[str, dict[str, float]] | None = None) -> dict[int, dict[str, np.ndarray]]:
-    """Embed every field of every paper, field by field, each batch of similar length to cut padding."""
-    out: dict[int, dict[str, np.ndarray]] = {rid: {} for rid, _ in todo}
-    stages = {} if stages is None else stages
-    fields = {f: sorted(((rid, field_text(p, f)) for rid, p in todo), key=lambda j: len(j[1]), reverse=True)
-              for f in sorted(FIELDS, key=lambda f: f != "summary")}  # the long texts first
-    total = sum(_work(t) for jobs in fields.values() for _, t in jobs)
-    done_texts, n_texts = 0, len(todo) * len(FIELDS)
-    with tqdm(total=total, desc="embedding", disable=not progress,
-              bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix} [{elapsed}<{remaining}]") as bar:
-        for f, jobs in fields.items():
-            chunk = max(batch_size * 8, 64)
-            with stage(stages, f"encode {f}"):
-                for s in range(0, len(jobs), chunk):
-                    part = jobs[s : s + chunk]
-                    # short texts (titles) are cheap per item: bigger batches, fewer Python round trips
-                    bs = batch_size if len(part[0][1]) > 300 else batch_size * 8
-                    vecs = embedder.encode_passages([t for _, t in part], batch_size=bs)
-                    for (rid, _), v in zip(part, vecs):
-                        out[rid][f] = v
-                    done_texts += len(part)
-                    bar.set_postfix_str(f"{done_texts}/{n_texts} texts", refresh=False)
-                    bar.update(sum(_work(t) for _, t in part))
-    return out
+STEPS = (sync_store, plan, embed, tokenize, assemble_vectors, english_view, write_index, cluster, write_manifest)
 
 
 def _cluster(gen: Generation, prev: Generation | None, settings: Settings, rows: list[tuple[int, Paper]],
-             vectors: np.ndarray, titles: np.ndarray, suspect: np.ndarray, encode, rebuild: bool,
+             vectors: np.ndarray, titles: np.ndarray, suspect: np.ndarray, encode,
+             lexical_tokens: Callable[[], dict[int, tuple[list[str], list[str]]]], rebuild: bool,
              progress: bool) -> None:
     """Topics + 2-D map.
 
@@ -337,13 +328,11 @@ def _cluster(gen: Generation, prev: Generation | None, settings: Settings, rows:
         if np.array_equal(prev_rids, rids):
             old.save(gen.path)  # nothing new: carry over as is
             return
-    with PaperStore(gen.store) as store:
-        lex = store.lexical_tokens()
+    lex = lexical_tokens()
     empty: tuple[list[str], list[str]] = ([], [])
     inp = topic_input([p for _, p in rows], vectors, titles, [lex.get(r, empty)[0] for r, _ in rows],
                       [lex.get(r, empty)[1] for r, _ in rows], suspect)
-    if old is not None and old.params == params and not rebuild and len(old.clusters) \
-            and np.isin(rids, prev_rids, invert=True).sum() <= 0.1 * len(rids):
+    if old is not None and old.params == params and len(old.clusters) and not _refit(prev, rids, rebuild):
         extend(old, prev_rids, rids, inp).save(gen.path)
         return
     if progress:
@@ -361,22 +350,29 @@ def _adapters(prev: Generation | None, ids: np.ndarray, per_field: dict[str, np.
               rebuild: bool) -> Adapters:
     """The corpus adapters: refitted (~8 s) on a rebuild or when more than a tenth of the papers are new
     (the clustering rule); otherwise the served generation's, which a few new papers barely move."""
-    if prev is not None and not rebuild:
+    if not _refit(prev, ids, rebuild):
         old = Adapters.load(prev.path)
-        try:
-            prev_ids = np.load(prev.ids)
-        except (OSError, ValueError):
-            prev_ids = np.empty(0, dtype=np.int64)
-        if old.maps and np.isin(ids, prev_ids, invert=True).sum() <= 0.1 * len(ids):
+        if old.maps:
             return old
     return fit_adapters(per_field["title"], per_field["summary"], trusted)
 
 
-def _mine_lexicon(gen: Generation, prev: Generation | None, rows: list[tuple[int, Paper]], trusted: np.ndarray):
+def _refit(prev: Generation | None, ids: np.ndarray, rebuild: bool) -> bool:
+    """Whether corpus-wide fits (adapters, glosses) are redone: no served generation, a rebuild, or more
+    than a tenth of the papers new."""
+    if prev is None or rebuild:
+        return True
+    try:
+        prev_ids = np.load(prev.ids)
+    except (OSError, ValueError):
+        return True
+    return bool(np.isin(ids, prev_ids, invert=True).sum() > 0.1 * len(ids))
+
+
+def _mine_lexicon(gen: Generation, prev: Generation | None, rows: list[tuple[int, Paper]],
+                  lex: dict[int, tuple[list[str], list[str]]], trusted: np.ndarray):
     """Korean<->English term pairs of the whole corpus, redone every build so new days count
     (under 1 s with the previous generation's span pairs; ~3 s without)."""
-    with PaperStore(gen.store) as store:
-        lex = store.lexical_tokens()
     empty: tuple[list[str], list[str]] = ([], [])
     pairs = Lexicon.load_pairs(prev.path) if prev is not None else {}
     lexicon = mine([field_text(p, "summary") for _, p in rows], [lex.get(r, empty)[0] for r, _ in rows],

@@ -9,6 +9,7 @@ import numpy as np
 from indexer.adapter import ADAPTER_FILE, Adapters
 from indexer.ann import FaissANN
 from indexer.clusters import Clustering
+from indexer.gloss import GLOSS_FILE
 from indexer.layout import IDS_FILE, INDEX_FILE, MANIFEST_FILE, STORE_FILE, DataDir, Generation
 from indexer.lexicon import LEXICON_FILE, Lexicon
 from indexer.manifest import Manifest
@@ -31,6 +32,7 @@ class LoadedIndex:
     clustering: Clustering | None = None   # topic clusters and 2-D map (indexer.clusters)
     adapters: Adapters = field(default_factory=lambda: Adapters({}))  # corpus adapters (indexer.adapter)
     lexicon: Lexicon = field(default_factory=Lexicon)                 # ko<->en lexicon (indexer.lexicon)
+    gloss: np.ndarray | None = None   # English view per row (indexer.gloss); None in older generations
 
     def close(self) -> None:
         self.store.close()
@@ -70,8 +72,18 @@ def open_index(data_dir: Path) -> LoadedIndex:
     clustering = part("clusters.json / clusters.npy / map2d.npy", lambda: Clustering.load(gen.path))
     adapters = part(ADAPTER_FILE, lambda: Adapters.load(gen.path))
     lexicon = part(LEXICON_FILE, lambda: Lexicon.load(gen.path))
+    english = part(GLOSS_FILE, lambda: _gloss_vectors(gen, manifest, len(ids)))
     store = part(STORE_FILE, lambda: _open_store(gen))
-    return LoadedIndex(gen, manifest, store, ann, ids, vectors, agreement, clustering, adapters, lexicon)
+    return LoadedIndex(gen, manifest, store, ann, ids, vectors, agreement, clustering, adapters, lexicon, english)
+
+
+def _gloss_vectors(gen: Generation, manifest: Manifest, rows: int) -> np.ndarray | None:
+    if "gloss" not in manifest.extra:  # built before the English view
+        return None
+    vecs = np.load(gen.path / GLOSS_FILE)
+    if vecs.shape != (rows, manifest.dim):
+        raise ValueError(f"{vecs.shape[0]} rows of {vecs.shape[1:]} for {rows} papers of dim {manifest.dim}")
+    return vecs
 
 
 def _open_store(gen: Generation) -> PaperStore:

@@ -85,6 +85,7 @@ class SearchEngine:
         self.agreement = idx.agreement
         self.suspect = suspect_mask(self.agreement, idx.manifest.extra.get("suspect_threshold", SUSPECT_BELOW))
         self.adapters = idx.adapters
+        self.gloss_vecs = idx.gloss  # None for generations built before the English view
         predict = self.adapters.summary_predictor
         self.paper_vecs = combine(idx.vectors, idx.manifest.weights, self.suspect, predict)  # what FAISS holds
         self.summary_like = summary_like(idx.vectors["title"], idx.vectors["summary"], self.suspect, predict)

@@ -9,6 +9,9 @@ Query features (why each exists):
   fusion learns how much of each per query language. A suspect summary (it
   describes another paper) is replaced by its title mapped into summary space
   (SearchEngine.summary_like), so it neither misleads nor floats to the top.
+* dense_gloss: cosine with the paper's English view (indexer.gloss: title +
+  summary glossed into English by the corpus lexicon): English queries meet
+  English text; zeros for generations without it.
 * dense_prf: cosine with a pseudo-relevance-feedback query (the query vector
   moved toward the mean of the first-stage top 10): recall for topic queries.
 * adapted_summary / adapted_title: the same cosines after the corpus-fitted linear
@@ -29,9 +32,9 @@ import numpy as np
 
 from search.fusion import zscore
 
-QUERY_FEATURES = ("dense_title", "dense_summary", "dense_prf", "adapted_summary", "adapted_title", "bm25_all",
+QUERY_FEATURES = ("dense_title", "dense_summary", "dense_gloss", "dense_prf", "adapted_summary", "adapted_title", "bm25_all",
                   "bm25_title", "bm25_summary", "bm25_expanded", "title_cover", "log_votes")
-SEED_FEATURES = ("sim_title", "sim_summary", "sim_cross", "sim_adapted", "sim_prf", "bm25_seed", "bm25_seed_title",
+SEED_FEATURES = ("sim_title", "sim_summary", "sim_gloss", "sim_cross", "sim_adapted", "sim_prf", "bm25_seed", "bm25_seed_title",
                  "log_votes")
 PRF_DEPTH = 10
 PRF_WEIGHT = 0.5
@@ -61,6 +64,8 @@ def query_features(engine, qvec: np.ndarray, terms: list[str], expanded: dict[st
     dt = engine.title_vecs @ qvec
     ds = engine.summary_like @ qvec
     values["dense_title"], values["dense_summary"] = dt, ds
+    if want("dense_gloss"):
+        values["dense_gloss"] = zeros if engine.gloss_vecs is None else engine.gloss_vecs @ qvec
     if want("dense_prf"):
         first = 0.5 * zscore(dt, None) + 0.5 * zscore(ds, None)
         top = np.argpartition(-first, PRF_DEPTH)[:PRF_DEPTH] if engine.size > PRF_DEPTH else np.arange(engine.size)
@@ -95,6 +100,7 @@ def seed_features(engine, positions: list[int], negatives: list[int] | None = No
 
     sim_title / sim_summary / sim_cross: cosines of the seeds' title and summary
     vectors with every paper's (a suspect summary is replaced by its title);
+    sim_gloss: the same with the English views (indexer.gloss);
     sim_adapted: the seeds' titles mapped into summary space by the corpus adapter;
     sim_prf: cosine with the seeds' vector moved toward their 10 nearest papers;
     bm25_seed: BM25 with the seeds' most distinctive terms; bm25_seed_title: with
@@ -113,6 +119,9 @@ def seed_features(engine, positions: list[int], negatives: list[int] | None = No
         t = mean_unit(engine.title_vecs[pos])
         s = mean_unit(like[pos])
         out = {"sim_title": engine.title_vecs @ t, "sim_summary": like @ s}
+        if want("sim_gloss"):
+            g = engine.gloss_vecs
+            out["sim_gloss"] = np.zeros(engine.size, np.float32) if g is None else g @ mean_unit(g[pos])
         if want("sim_cross"):
             out["sim_cross"] = 0.5 * (like @ t + engine.title_vecs @ s)
         if want("sim_adapted"):

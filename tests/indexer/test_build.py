@@ -88,6 +88,40 @@ def test_new_day_embeds_only_its_new_papers(built, corpus_dir, embedder):
     assert verify(s.data_dir, s.corpus).ok
 
 
+def test_english_view_is_the_encoded_gloss_and_kept_while_a_paper_is_unchanged(built, embedder):
+    from indexer.gloss import gloss_text
+    from indexer.passages import field_text
+
+    s, first = built
+    idx = open_index(s.data_dir)
+    try:
+        assert idx.gloss.shape == (first.papers, 384)
+        assert idx.manifest.extra["gloss"]["encoded"] == first.papers
+        lex = idx.store.lexical_tokens()
+        rows = idx.store.all()
+        suspect = idx.agreement < idx.manifest.extra["suspect_threshold"]
+        k = next(i for i in range(len(rows)) if not suspect[i])
+        rid, paper = rows[k]
+        text = gloss_text(field_text(paper, "title"), lex[rid][1], idx.lexicon, False)
+        assert len(text) > len(paper.title) + 20  # the summary's words made it in
+        sims = idx.gloss @ embedder.encode_passages([text])[0]
+        # int8 activations are quantised per batch: the same text in another batch moves a little
+        assert int(np.argmax(sims)) == k and sims[k] > 0.995
+        old = {int(i): idx.gloss[j].copy() for j, i in enumerate(idx.ids)}
+    finally:
+        idx.close()
+    day = next(s.corpus[0].rglob("*.md"))
+    day.write_text(day.read_text(encoding="utf-8").replace("- ", "- 수정됨: ", 1), encoding="utf-8")
+    r = build_index(s, progress=False, embedder_factory=CountingFactory(embedder))
+    idx = open_index(s.data_dir)
+    try:  # a new lexicon does not re-gloss the papers that did not change
+        assert r.changed == 1 and idx.manifest.extra["gloss"]["encoded"] == 1
+        same = [j for j, i in enumerate(idx.ids) if np.array_equal(idx.gloss[j], old[int(i)])]
+        assert len(same) == len(idx.ids) - 1
+    finally:
+        idx.close()
+
+
 def test_another_encoder_reembeds_everything_instead_of_mixing(built, corpus_dir, embedder):
     """int8 and fp32 vectors never share a generation: a new day under another encoder re-embeds all."""
     from models.embedder import load_embedder
