@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_right
 from functools import lru_cache
 
 SNIPPET_CHARS = 240
@@ -28,13 +29,27 @@ def _pattern(terms: tuple[str, ...]) -> re.Pattern | None:
     return re.compile("|".join(alts), re.IGNORECASE)
 
 
-def make_snippet(text: str, terms: list[str], limit: int = SNIPPET_CHARS) -> str:
+@lru_cache(maxsize=8192)
+def _sentences(text: str) -> tuple[tuple[str, ...], str, tuple[int, ...]]:
+    """(sentences, the sentences joined by one space, each one's offset there), once per summary."""
     text = " ".join(text.split())
+    sentences = tuple(s for s in _SENT.split(text) if s.strip()) or (text,)
+    starts, at = [], 0
+    for s in sentences:
+        starts.append(at)
+        at += len(s) + 1
+    return sentences, " ".join(sentences), tuple(starts)
+
+
+def make_snippet(text: str, terms: list[str], limit: int = SNIPPET_CHARS) -> str:
     pat = _pattern(tuple(terms))
-    sentences = [s for s in _SENT.split(text) if s.strip()] or [text]
+    sentences, joined, starts = _sentences(text)
     start = 0
-    if pat is not None:
-        hits = [len({m.group(0).lower() for m in pat.finditer(s)}) for s in sentences]
+    if pat is not None:  # the sentence with the most distinct query terms, the first of equals
+        found = {(bisect_right(starts, m.start()) - 1, m.group(0).lower()) for m in pat.finditer(joined)}
+        hits = [0] * len(sentences)
+        for i, _ in found:
+            hits[i] += 1
         start = max(range(len(sentences)), key=lambda i: (hits[i], -i))
     chosen, end = "", start
     for s in sentences[start:]:
