@@ -7,6 +7,7 @@ index vectors are computed once and every later step uses the same ones.
 """
 from __future__ import annotations
 
+import gc
 import os
 import sqlite3
 import sys
@@ -280,6 +281,10 @@ def write_index(b: BuildState) -> None:
 
 
 def cluster(b: BuildState) -> None:
+    """Topics last, without the encoder: its session and arena (~0.6 GB) would sit under the topic step's peak.
+    A full re-cluster that needs topic labels loads it again (~1 s)."""
+    b.embedder = None
+    gc.collect()
     with stage(b.stages, "topics"):
         _cluster(b.gen, b.prev, b.settings, b.rows, b.index_vectors, b.per_field["title"], b.suspect,
                  b.encode_queries, b.lexical_tokens, b.rebuild, b.progress)

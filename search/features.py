@@ -53,14 +53,6 @@ def _safe(x: np.ndarray) -> np.ndarray:
     return np.nan_to_num(x.astype(np.float32), neginf=0.0, posinf=0.0)
 
 
-def _cosines(mat: np.ndarray, q: np.ndarray, adapted: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
-    """mat @ q, and mat @ adapted when there is one, in one pass over mat."""
-    if adapted is None:
-        return mat @ q, None
-    both = mat @ np.stack([q, adapted], axis=1)
-    return np.ascontiguousarray(both[:, 0]), np.ascontiguousarray(both[:, 1])
-
-
 def query_features(engine, qvec: np.ndarray, terms: list[str], expanded: dict[str, float],
                    needed: frozenset[str] | None = None) -> FeatureSet:
     """Features of one query against every paper; only those in `needed` (all when None)."""
@@ -69,11 +61,8 @@ def query_features(engine, qvec: np.ndarray, terms: list[str], expanded: dict[st
     zeros = np.zeros(engine.size, dtype=np.float32)
     uniq = list(dict.fromkeys(terms))
     values: dict[str, np.ndarray] = {}
-    # each matrix is read once for all the query vectors it meets (reading them was most of the dense time)
-    to_title = engine.adapters.apply("to_title", qvec) if want("adapted_title") else None
-    to_sum = engine.adapters.apply("to_summary", qvec) if want("adapted_summary") else None
-    dt, at = _cosines(engine.title_vecs, qvec, to_title)
-    ds, asum = _cosines(engine.summary_like, qvec, to_sum)
+    dt = engine.title_vecs @ qvec
+    ds = engine.summary_like @ qvec
     values["dense_title"], values["dense_summary"] = dt, ds
     if want("dense_gloss"):
         values["dense_gloss"] = zeros if engine.gloss_vecs is None else engine.gloss_vecs @ qvec
@@ -83,9 +72,11 @@ def query_features(engine, qvec: np.ndarray, terms: list[str], expanded: dict[st
         prf = qvec + PRF_WEIGHT * engine.paper_vecs[top].mean(axis=0)
         values["dense_prf"] = engine.paper_vecs @ (prf / (np.linalg.norm(prf) or 1.0)).astype(np.float32)
     if want("adapted_summary"):
-        values["adapted_summary"] = zeros if asum is None else asum
+        to_sum = engine.adapters.apply("to_summary", qvec)
+        values["adapted_summary"] = zeros if to_sum is None else engine.summary_like @ to_sum
     if want("adapted_title"):
-        values["adapted_title"] = zeros if at is None else at
+        to_title = engine.adapters.apply("to_title", qvec)
+        values["adapted_title"] = zeros if to_title is None else engine.title_vecs @ to_title
     if want("bm25_all"):
         values["bm25_all"] = lex.trusted_scores(terms, engine.suspect)
     if want("bm25_title"):
