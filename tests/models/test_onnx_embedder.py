@@ -51,14 +51,14 @@ def test_truncation_and_prefixes(onnx_fp32):
     assert (onnx_fp32.query_prefix, onnx_fp32.passage_prefix) == ("query: ", "passage: ")
     assert onnx_fp32.max_seq_length == 512
     long_text = "검색 엔진 " * 400
-    assert len(onnx_fp32._tokenizer.encode("passage: " + long_text).ids) == 512
+    assert len(onnx_fp32._tokenizer.encode_batch(["passage: " + long_text])[0]) == 512
     q, p = onnx_fp32.encode_queries(["딥러닝"])[0], onnx_fp32.encode_passages(["딥러닝"])[0]
     assert float(q @ p) < 0.999
 
 
 @pytest.mark.model
 def test_encoding_needs_neither_torch_nor_transformers():
-    """A search or a new day's build starts in ~1 s because only onnxruntime and tokenizers load."""
+    """A search or a new day's build starts in ~1 s because only onnxruntime and sentencepiece load."""
     code = (
         "import sys\n"
         "from indexer.build import embedder_for\n"
