@@ -86,10 +86,13 @@ class BuildState:
 
     def model(self):
         """The embedder, loaded on first need: a build with nothing new may still need it (topic labels on a
-        re-cluster, glosses a new lexicon changed)."""
+        re-cluster, the glosses of an index built before them). Whoever loads it first, another model's
+        weights are refused against the served generation (the `--rebuild` hint)."""
         if self.embedder is None:
             with stage(self.stages, "model load"):
                 self.embedder = self.factory(self.settings)
+            if self.prev_manifest is not None and not self.rebuild:
+                self.prev_manifest.check_model(self.settings.model, self.embedder.fingerprint)
         return self.embedder
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
@@ -183,7 +186,7 @@ def embed(b: BuildState) -> None:
 
     Kiwi (and the topic code's imports) start in a thread once the model is loaded: both
     loads hold the GIL, while encoding releases it (a full build: 15 s of Kiwi hidden)."""
-    if not (b.todo or not b.prev_manifest):
+    if not (b.todo or not b.prev_manifest or _glosses_missing(b.prev_manifest)):
         if b.lexical_todo:
             b.lexical = Background(_warm_up, b.lexical_todo)
         return
@@ -192,7 +195,6 @@ def embed(b: BuildState) -> None:
     b.precision = getattr(b.embedder, "precision", b.precision)
     encoder = getattr(b.embedder, "encoder", f"torch-{b.precision}")
     if b.prev_manifest and not b.rebuild:
-        b.prev_manifest.check_model(b.settings.model, b.model_fp)
         if encoder != b.encoder and len(b.todo) < len(b.rows):
             # int8 and fp32/bf16 vectors differ by more than measured harmless within one index
             if b.progress:
@@ -232,8 +234,11 @@ def assemble_vectors(b: BuildState) -> None:
     np.save(b.gen.agreement, b.agreement)
     b.suspect = suspect_mask(b.agreement)
     b.content_hash = corpus_hash([(p.arxiv_id, p.content_hash()) for _, p in b.rows])
+    # same papers, tokens and lexicon code: the same lexicon (a tokenizer bump re-mines once)
     same_corpus = (b.prev is not None and not b.rebuild and b.prev_manifest is not None
-                   and b.prev_manifest.corpus_hash == b.content_hash)
+                   and b.prev_manifest.corpus_hash == b.content_hash
+                   and (b.prev_manifest.extra.get("lexicon") or {}).get("tokenizer") == TOKENIZER_VERSION
+                   and (b.prev_manifest.extra.get("lexicon") or {}).get("version") == LEXICON_VERSION)
     b.lexicon = Lexicon.load(b.prev.path) if same_corpus and (b.prev.path / LEXICON_FILE).exists() else None
     if b.lexicon is None:
         with stage(b.stages, "lexicon"):
@@ -249,18 +254,30 @@ def assemble_vectors(b: BuildState) -> None:
                               b.adapters.summary_predictor)
 
 
+def _glosses_missing(manifest: Manifest) -> bool:
+    """A served generation without this version's glosses: the next build encodes them all, so it loads
+    the model in `embed`, where an encoder change is caught (int8 glosses never sit beside fp32 vectors)."""
+    return (manifest.extra.get("gloss") or {}).get("version") != GLOSS_VERSION
+
+
 def english_view(b: BuildState) -> None:
-    """Each paper's English gloss vector (indexer.gloss): kept while the paper is unchanged, all redone
-    when the adapters are refitted (rebuild, a tenth new, another gloss version)."""
+    """Each paper's English gloss vector (indexer.gloss): kept while the paper and its suspect flag (a
+    suspect summary is not glossed) are unchanged; all redone on a rebuild, when more than a tenth of the
+    papers are new, or for another gloss version."""
     lex = b.lexical_tokens()
-    pm = b.prev_manifest
-    same = pm is not None and (pm.extra.get("gloss") or {}).get("version") == GLOSS_VERSION
-    old = gloss.load(b.prev.path) if same and not _refit(b.prev, b.ids, b.rebuild) else None
+    old, old_suspect = None, None
+    if b.prev_manifest is not None and not _glosses_missing(b.prev_manifest) and not _refit(b.prev, b.ids, b.rebuild):
+        old = gloss.load(b.prev.path)
+        try:
+            old_suspect = suspect_mask(np.load(b.prev.agreement),
+                                       b.prev_manifest.extra.get("suspect_threshold", SUSPECT_BELOW))
+        except (OSError, ValueError):
+            old = None
     b.gloss = np.zeros((len(b.rows), b.dim), dtype=np.float32)
     todo = []
     for i, ((rid, p), sus) in enumerate(zip(b.rows, b.suspect)):
         j = b.old_rows.get(rid) if old is not None and rid not in b.fresh else None
-        if j is not None and j < len(old):
+        if j is not None and j < len(old) and j < len(old_suspect) and old_suspect[j] == sus:
             b.gloss[i] = old[j]
         else:
             todo.append((i, gloss_text(field_text(p, "title"), lex.get(rid, ([], []))[1], b.lexicon, bool(sus))))
@@ -299,7 +316,7 @@ def write_manifest(b: BuildState) -> None:
         corpus=os.pathsep.join(str(c) for c in b.settings.corpus),
         extra={"suspect_threshold": SUSPECT_BELOW, "suspect": int(b.suspect.sum()),
                "title_only_scale": TITLE_ONLY_SCALE, "predicted_scale": PREDICTED_SCALE,
-               "precision": b.precision, "encoder": b.encoder, "lexicon": {"version": LEXICON_VERSION, "terms": len(b.lexicon)},
+               "precision": b.precision, "encoder": b.encoder, "lexicon": {"version": LEXICON_VERSION, "tokenizer": TOKENIZER_VERSION, "terms": len(b.lexicon)},
                "gloss": {"version": GLOSS_VERSION, "encoded": b.gloss_encoded},
                "adapter": {"version": ADAPTER_VERSION, "maps": sorted(b.adapters.maps),
                            "sha": b.adapters.fingerprint() if b.adapters.maps else None}},

@@ -3,7 +3,8 @@
 Why not sentence-transformers at run time: importing it (and transformers,
 torch) costs ~7 s per process and ~0.5 GB, and its fp32 path encodes a third
 as fast as the fused int8 graph on a 2-core CPU. This class needs only
-`tokenizers`, `onnxruntime` and numpy. Batches are formed from texts sorted by
+`onnxruntime`, numpy and a tokenizer (sentencepiece for an XLM-R unigram,
+`models.spm_tokenizer`; `tokenizers` for others). Batches are formed from texts sorted by
 token length, so padding is minimal, and results come back in input order.
 """
 from __future__ import annotations

@@ -15,9 +15,10 @@ piece contains become one <unk> each (sentencepiece would fuse a run of them);
 the rest is segmented by a sentencepiece unigram model with an identity
 normaliser; then <s> ... </s>, truncated to `max_length`.
 
-Known difference: exact score ties between two segmentations are broken the
+Known differences: exact score ties between two segmentations are broken the
 other way ("iii" -> "ii" + "i" instead of "i" + "ii": 3 of 2,010 corpus texts,
-the same total score); the vectors move less than int8's batch-to-batch noise.
+the same total score; the vectors move less than int8's batch-to-batch noise),
+and the space before a literal "<mask>" in the input is kept (tokenizers strips it).
 Only unigram tokenizers with this normaliser shape are taken; `load` returns
 None for any other, and the caller keeps `tokenizers`.
 """
@@ -83,15 +84,21 @@ class SpmTokenizer:
 
 
 def load(tokenizer_json: Path, cache: Path, max_length: int) -> SpmTokenizer | None:
-    """The sentencepiece form of `tokenizer_json`, built once into `cache`; None when it has another shape."""
-    from models.convert import publish_dir
+    """The sentencepiece form of `tokenizer_json`, built once into `cache` (keyed by the file's hash);
+    None when it has another shape or the cache cannot be written (the caller keeps `tokenizers`)."""
+    from models.convert import file_sha256, publish_dir
 
-    final = Path(cache) / f"spm-v{SPM_VERSION}"
+    if max_length < 2:
+        raise ValueError(f"max_length {max_length}: a sequence needs room for <s> and </s>")
+    final = Path(cache) / f"spm-v{SPM_VERSION}-{file_sha256(Path(tokenizer_json))[:16]}"
     if not (final / META_FILE).is_file():
         spec = _spec(Path(tokenizer_json))
         if spec is None:
             return None
-        publish_dir(final, META_FILE, lambda tmp: _write(tmp, spec))
+        try:
+            publish_dir(final, META_FILE, lambda tmp: _write(tmp, spec))
+        except OSError:  # a read-only or foreign model cache
+            return None
     return SpmTokenizer(final, max_length)
 
 
@@ -100,9 +107,11 @@ def _spec(tokenizer_json: Path) -> dict | None:
     try:
         model, norms = d["model"], d["normalizer"]["normalizers"]
         pre = d["pre_tokenizer"]["pretokenizers"]
-        if model["type"] != "Unigram" or model.get("byte_fallback") or norms[0]["type"] != "Precompiled" \
-                or [p["type"] for p in pre] != ["Metaspace", "Split"] or pre[0].get("prepend_scheme") != "first":
-            return None
+        shape = ([n["type"] for n in norms], [p["type"] for p in pre], pre[0].get("prepend_scheme"),
+                 pre[0].get("split"), pre[1].get("behavior"), norms[1].get("pattern"), norms[1].get("content"))
+        if model["type"] != "Unigram" or model.get("byte_fallback") or shape != (
+                ["Precompiled", "Replace"], ["Metaspace", "Split"], "first", True, "Isolated", {"Regex": " {2,}"}, " "):
+            return None  # not the pipeline this class reproduces (models.xlmr_tokenizer)
         specials = {t["content"]: t["id"] for t in d["added_tokens"] if t.get("special")}
         single = [s for s in d["post_processor"]["single"] if "SpecialToken" in s]
         return {"vocab": model["vocab"], "unk_id": model["unk_id"], "specials": specials,

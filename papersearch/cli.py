@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import numpy as np
 import typer
+from rich.markup import escape
 
 from indexer.agreement import suspect_mask
 from indexer.build import DiskFullError, EmptyCorpusError, build_index, embedder_for
@@ -149,14 +150,14 @@ def show(
     if json_out:
         print_json(d)
         return
-    console.print(f"[bold]{paper.title}[/bold]  ({paper.arxiv_url})", highlight=False)
-    console.print(f"dates: {', '.join(paper.dates)}   votes: {paper.votes}   source: {paper.source}", highlight=False)
+    console.print(f"[bold]{escape(paper.title)}[/bold]  ({paper.arxiv_url})", highlight=False)  # "[/INST]" is text
+    console.print(escape(f"dates: {', '.join(paper.dates)}   votes: {paper.votes}   source: {paper.source}"), highlight=False)
     if suspect:
         console.print(f"[red]summary suspect[/red]: the Korean summary seems to describe another paper "
                       f"(title-summary agreement {agreement:.2f})")
-    console.print("authors: " + ", ".join(paper.authors) + (" +" if paper.authors_truncated else ""), highlight=False)
+    console.print(escape("authors: " + ", ".join(paper.authors) + (" +" if paper.authors_truncated else "")), highlight=False)
     for key, text in paper.sections.items():
-        console.print(f"\n[bold]{key}[/bold]\n{text}", highlight=False)
+        console.print(f"\n[bold]{escape(key)}[/bold]\n{escape(text)}", highlight=False)
 
 
 @app.command()

@@ -52,7 +52,7 @@ Vote: 3
 
 Authors: Mallory Example
 
-- 이 논문은 <script>window.__pwned = 2</script> 공격 문자열을 제목과 요약에 담은 시험용 항목입니다.
+- 이 논문은 <script>window.__pwned = 2</script> 공격 문자열을 제목과 요약에 담은 시험용 항목입니다 [/INST] [bold].
 """
 
 SEARCH_DAYS = ["2023/11/20.md", "2024/04/05.md", "2024/06/03.md", "2024/09/02.md", "2025/01/02.md"]

@@ -122,6 +122,24 @@ def test_english_view_is_the_encoded_gloss_and_kept_while_a_paper_is_unchanged(b
         idx.close()
 
 
+def test_an_index_from_before_the_english_view_gets_it_on_the_next_build(built, embedder):
+    from indexer.manifest import Manifest
+
+    s, first = built
+    gen = DataDir(s.data_dir).current()
+    m = Manifest.load(gen.manifest)
+    del m.extra["gloss"]  # what a generation of the previous release records
+    m.save(gen.manifest)
+    factory = CountingFactory(embedder)
+    r = build_index(s, progress=False, embedder_factory=factory)
+    idx = open_index(s.data_dir)
+    try:
+        assert r.embedded == 0 and factory.calls == 1
+        assert idx.manifest.extra["gloss"]["encoded"] == first.papers and idx.gloss.any(axis=1).all()
+    finally:
+        idx.close()
+
+
 def test_another_encoder_reembeds_everything_instead_of_mixing(built, corpus_dir, embedder):
     """int8 and fp32 vectors never share a generation: a new day under another encoder re-embeds all."""
     from models.embedder import load_embedder

@@ -65,10 +65,10 @@ def test_encoding_needs_neither_torch_nor_transformers():
         "from papersearch.settings import Settings\n"
         "e = embedder_for(Settings())\n"
         "assert e.encode_queries(['x']).shape == (1, 384)\n"
-        "print(e.encoder, 'torch' in sys.modules, 'transformers' in sys.modules)\n"
+        "print(e.encoder, type(e._tokenizer).__name__, 'torch' in sys.modules, 'transformers' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["onnx-int8", "False", "False"]
+    assert out.stdout.split() == ["onnx-int8", "SpmTokenizer", "False", "False"]  # not the 282 MB fallback
 
 
 @pytest.mark.model

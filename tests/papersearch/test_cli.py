@@ -89,3 +89,12 @@ def test_long_error_stays_one_line_and_brackets_are_text(tmp_path):
                        capture_output=True, text=True, env={**os.environ, "COLUMNS": "40"})
     assert r.returncode == 2
     assert r.stderr.strip() == f"error: corpus {missing} does not exist"
+
+
+
+def test_show_prints_markup_in_a_record_as_text(built_settings):
+    from tests.conftest import HOSTILE_ID
+
+    r = run("show", HOSTILE_ID, env={"PAPERSEARCH_DATA_DIR": str(built_settings.data_dir)})
+    assert r.returncode == 0, r.stderr  # "[/INST]" closing a tag never opened made rich raise
+    assert "[/INST] [bold]" in r.stdout and "<script>" in r.stdout
