@@ -80,7 +80,6 @@ class BuildState:
     lexical: Background | None = None      # Kiwi tokens of new/changed papers, computed beside the encoding
     weights: dict[str, float] = field(default_factory=dict)
     index_vectors: np.ndarray | None = None
-    gloss: np.ndarray | None = None        # English view per row (indexer.gloss)
     gloss_encoded: int = 0
     _lexical_tokens: dict[int, tuple[list[str], list[str]]] | None = None
 
@@ -273,21 +272,21 @@ def english_view(b: BuildState) -> None:
                                        b.prev_manifest.extra.get("suspect_threshold", SUSPECT_BELOW))
         except (OSError, ValueError):
             old = None
-    b.gloss = np.zeros((len(b.rows), b.dim), dtype=np.float32)
+    vectors = np.zeros((len(b.rows), b.dim), dtype=np.float32)
     todo = []
     for i, ((rid, p), sus) in enumerate(zip(b.rows, b.suspect)):
         j = b.old_rows.get(rid) if old is not None and rid not in b.fresh else None
         if j is not None and j < len(old) and j < len(old_suspect) and old_suspect[j] == sus:
-            b.gloss[i] = old[j]
+            vectors[i] = old[j]
         else:
             todo.append((i, gloss_text(field_text(p, "title"), lex.get(rid, ([], []))[1], b.lexicon, bool(sus))))
     if todo:
         fresh = encode_jobs(b.model(), {"gloss": todo}, b.settings.batch_size, b.progress, b.stages,
                             desc="English glosses")
         for i, _ in todo:
-            b.gloss[i] = fresh[i]["gloss"]
+            vectors[i] = fresh[i]["gloss"]
     b.gloss_encoded = len(todo)
-    gloss.save(b.gen.path, b.gloss)
+    gloss.save(b.gen.path, vectors)
 
 
 def write_index(b: BuildState) -> None:
