@@ -266,11 +266,11 @@ def english_view(b: BuildState) -> None:
     lex = b.lexical_tokens()
     old, old_suspect = None, None
     if b.prev_manifest is not None and not _glosses_missing(b.prev_manifest) and not _refit(b.prev, b.ids, b.rebuild):
-        old = gloss.load(b.prev.path)
         try:
+            old = gloss.load(b.prev.path)
             old_suspect = suspect_mask(np.load(b.prev.agreement),
                                        b.prev_manifest.extra.get("suspect_threshold", SUSPECT_BELOW))
-        except (OSError, ValueError):
+        except (OSError, ValueError):  # unreadable: encode them all
             old = None
     vectors = np.zeros((len(b.rows), b.dim), dtype=np.float32)
     todo = []

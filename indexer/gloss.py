@@ -15,8 +15,8 @@ glossed: the view is the title alone.
 The gloss depends on the lexicon, which every build re-mines. Re-glossing every
 paper whose gloss a new day's lexicon touched re-encoded 552 of 5,226 papers
 (+6.8 s on a 24-paper day), so the policy is the adapters': a paper keeps its
-gloss vector until its text changes, and all are redone only on a rebuild or
-when more than a tenth of the papers are new.
+gloss vector until its text or its suspect flag changes, and all are redone only
+on a rebuild or when more than a tenth of the papers are new.
 """
 from __future__ import annotations
 
@@ -62,9 +62,6 @@ def save(gen_path: Path, vectors: np.ndarray) -> None:
     np.save(Path(gen_path) / GLOSS_FILE, vectors)
 
 
-def load(gen_path: Path) -> np.ndarray | None:
-    """A generation's gloss vectors, aligned with its ids; None for generations built before the view."""
-    try:
-        return np.load(Path(gen_path) / GLOSS_FILE)
-    except (OSError, ValueError):
-        return None
+def load(gen_path: Path) -> np.ndarray:
+    """A generation's gloss vectors, aligned with its ids (raises what np.load raises: callers decide)."""
+    return np.load(Path(gen_path) / GLOSS_FILE)

@@ -6,11 +6,19 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer import gloss
 from indexer.adapter import ADAPTER_FILE, Adapters
 from indexer.ann import FaissANN
 from indexer.clusters import Clustering
 from indexer.gloss import GLOSS_FILE
-from indexer.layout import IDS_FILE, INDEX_FILE, MANIFEST_FILE, STORE_FILE, DataDir, Generation
+from indexer.layout import (
+    IDS_FILE,
+    INDEX_FILE,
+    MANIFEST_FILE,
+    STORE_FILE,
+    DataDir,
+    Generation,
+)
 from indexer.lexicon import LEXICON_FILE, Lexicon
 from indexer.manifest import Manifest
 from indexer.store import PaperStore
@@ -80,7 +88,7 @@ def open_index(data_dir: Path) -> LoadedIndex:
 def _gloss_vectors(gen: Generation, manifest: Manifest, rows: int) -> np.ndarray | None:
     if "gloss" not in manifest.extra:  # built before the English view
         return None
-    vecs = np.load(gen.path / GLOSS_FILE)
+    vecs = gloss.load(gen.path)
     if vecs.shape != (rows, manifest.dim):
         raise ValueError(f"{vecs.shape[0]} rows of {vecs.shape[1:]} for {rows} papers of dim {manifest.dim}")
     return vecs
