@@ -21,6 +21,7 @@ import numpy as np
 from indexer.records import Paper
 from indexer.topic_graph import OTHER, RESOLUTION, graph_topics
 from indexer.topic_labels import Encode, label_topics
+from indexer.topic_quality import knn_rows
 from indexer.topic_trends import growth, windows
 
 SEED = 1234
@@ -126,7 +127,9 @@ def map_2d(vectors: np.ndarray, method: str = "auto", seed: int = SEED) -> tuple
         try:
             import umap
 
-            reducer = umap.UMAP(n_components=2, metric="cosine", random_state=seed, n_neighbors=min(15, len(vectors) - 1))
+            k = min(15, len(vectors) - 1)
+            reducer = umap.UMAP(n_components=2, metric="cosine", random_state=seed, n_neighbors=k,
+                                precomputed_knn=_exact_knn(vectors, k))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # "n_jobs overridden by random_state": seeded on purpose
                 return reducer.fit_transform(vectors).astype(np.float32), "umap"
@@ -136,6 +139,20 @@ def map_2d(vectors: np.ndarray, method: str = "auto", seed: int = SEED) -> tuple
     centred = vectors - vectors.mean(axis=0)
     _, _, vt = np.linalg.svd(centred, full_matrices=False)
     return (centred @ vt[:2].T).astype(np.float32), "pca"
+
+
+def _exact_knn(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, None]:
+    """UMAP's neighbour graph computed exactly in numpy (self first, cosine distance): pynndescent's
+    approximate search is JIT-compiled on every run (~20 s of a 31 s topic step on the 5k corpus)."""
+    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    nn = knn_rows(unit, k - 1)
+    sims = np.einsum("id,ikd->ik", unit, unit[nn])
+    order = np.argsort(-sims, axis=1)
+    nn, sims = np.take_along_axis(nn, order, 1), np.take_along_axis(sims, order, 1)
+    n = len(vectors)
+    indices = np.hstack([np.arange(n, dtype=np.int64)[:, None], nn])
+    dists = np.hstack([np.zeros((n, 1), dtype=np.float32), np.maximum(1.0 - sims, 0.0).astype(np.float32)])
+    return indices, dists, None
 
 
 def assign_topics(topic: np.ndarray, method: str = "graph", k: int | None = None,

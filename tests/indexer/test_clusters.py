@@ -65,3 +65,18 @@ def test_default_k_and_umap_map():
     x, _ = blobs()
     coords, used = map_2d(x, "umap")
     assert coords.shape == (len(x), 2) and used == "umap"
+
+
+def test_umap_map_keeps_blobs_apart_on_an_exact_neighbour_graph():
+    from indexer.clusters import _exact_knn
+
+    x, truth = blobs(seed=3, per=30)
+    indices, dists, _ = _exact_knn(x, 15)
+    brute = np.argsort(-(x @ x.T), axis=1)[:, :15]
+    assert (indices[:, 0] == np.arange(len(x))).all() and dists[:, 0].max() == 0
+    assert (np.diff(dists, axis=1) >= -1e-6).all()
+    assert all(set(a) == set(b) for a, b in zip(indices.tolist(), brute.tolist()))
+    coords, _ = map_2d(x, "umap")
+    centres = np.stack([coords[truth == c].mean(axis=0) for c in range(3)])
+    nearest = np.argmin(((coords[:, None, :] - centres[None]) ** 2).sum(-1), axis=1)
+    assert (nearest == truth).mean() > 0.95
