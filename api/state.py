@@ -38,7 +38,7 @@ class EngineHolder:
                 if self.embedder is None:
                     from indexer.build import embedder_for
 
-                    self.embedder = embedder_for(self.settings)
+                    self.embedder = embedder_for(self.settings, serving=True)
                 new = SearchEngine.open(self.settings, embedder=self.embedder)
             except Exception as exc:  # noqa: BLE001 - any failure must leave the old engine serving
                 self.error, self.failed = str(exc), target

@@ -123,9 +123,11 @@ def build_index(
     return result
 
 
-def embedder_for(settings: Settings):
-    """The one place settings become a loaded model (build, search, API, benches)."""
+def embedder_for(settings: Settings, serving: bool = False):
+    """The one place settings become a loaded model (build, search, API, benches); `serving`: a search
+    engine's, which encodes one short query per call (its threads do not spin between calls)."""
     from models.embedder import load_embedder
 
     return load_embedder(settings.model, settings.model_cache, max_seq_length=settings.max_seq_length,
-                         threads=settings.threads, precision=settings.precision, engine=settings.engine)
+                         threads=settings.threads, precision=settings.precision, engine=settings.engine,
+                         spin=not serving)

@@ -249,25 +249,26 @@ def _checkpoint_prompts(checkpoint: Path) -> dict[str, str] | None:
 
 
 def _load_onnx(name: str, checkpoint: Path, cache_dir: Path, precision: str, max_seq_length: int,
-               threads: int):
+               threads: int, spin: bool):
     from models.onnx_embedder import OnnxEmbedder
     from models.onnx_export import ensure_onnx
 
     export = ensure_onnx(checkpoint, cache_dir)
     query_prefix, passage_prefix = model_prefixes(name, _checkpoint_prompts(checkpoint))
     return OnnxEmbedder(name, checkpoint, export, "int8" if precision == "auto" else precision,
-                        query_prefix, passage_prefix, max_seq_length=max_seq_length, threads=threads)
+                        query_prefix, passage_prefix, max_seq_length=max_seq_length, threads=threads, spin=spin)
 
 
 def load_embedder(
     name: str, cache_dir: Path, max_seq_length: int = 512, threads: int = 0, precision: str = "fp32",
-    engine: str = "torch",
+    engine: str = "torch", spin: bool = True,
 ) -> TextEmbedder:
     """Load `name` offline on ONNX Runtime or torch.
 
     `engine='auto'` takes ONNX Runtime (int8 unless `precision` says fp32) for any local
     BERT/XLM-R checkpoint and falls back to torch, with a warning, for what it cannot
-    export; `precision='bf16'` is a torch path.
+    export; `precision='bf16'` is a torch path. `spin=False`: ONNX Runtime's threads sleep between
+    runs (what a server of one-query runs wants; models.onnx_embedder._session).
     """
     if engine not in ENGINES:
         raise ModelError(f"engine must be one of {ENGINES}, got {engine!r}")
@@ -283,7 +284,7 @@ def load_embedder(
             raise ModelError(f"the onnx engine needs a local checkpoint directory; {name!r} is not one")
         if checkpoint is not None:
             try:
-                return _load_onnx(name, checkpoint, Path(cache_dir), precision, max_seq_length, threads)
+                return _load_onnx(name, checkpoint, Path(cache_dir), precision, max_seq_length, threads, spin)
             except Exception as exc:  # noqa: BLE001 - export/runtime errors of every kind: torch still runs it
                 if engine == "onnx":
                     raise ModelError(f"cannot run {name!r} on ONNX Runtime: {exc}") from exc

@@ -110,7 +110,7 @@ class SearchEngine:
             if embedder is None:
                 from indexer.build import embedder_for
 
-                embedder = embedder_for(settings)
+                embedder = embedder_for(settings, serving=True)
             # a server reloading a rebuilt index must not query it with another model's vectors
             idx.manifest.check_model(embedder.name, embedder.fingerprint)
         except BaseException:

@@ -164,3 +164,17 @@ def test_both_engines_report_the_same_weights_for_a_checkpoint_of_your_own(check
     torch_fp = load_embedder(str(own), tmp_path, engine="torch", precision="fp32").fingerprint
     onnx_fp = load_embedder(str(own), tmp_path, engine="onnx", precision="int8").fingerprint
     assert torch_fp == {**onnx_fp, "name": str(own)}
+
+
+@pytest.mark.model
+def test_a_serving_encoder_sleeps_between_runs_and_encodes_the_same(embedder, corpus_texts):
+    from indexer.build import embedder_for
+    from papersearch.settings import Settings
+
+    served = embedder_for(Settings(), serving=True)
+    options = served._session.get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    with pytest.raises(RuntimeError):  # the build's encoder keeps ONNX Runtime's default (spinning)
+        embedder._session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning")
+    texts = _texts(corpus_texts)[:6]
+    assert np.array_equal(served.encode_queries(texts[:1]), embedder.encode_queries(texts[:1]))
