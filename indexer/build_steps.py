@@ -337,7 +337,7 @@ def _cluster(gen: Generation, prev: Generation | None, settings: Settings, rows:
 
     New papers join the existing topics (`indexer.topic_updates.extend`: stable ids
     and labels, ~2 s) unless the settings changed, `--rebuild` was given, or more
-    than a tenth of the papers are new, when everything is re-clustered (~40 s) and
+    than a tenth of the papers are new, when everything is re-clustered (~13 s) and
     the new topics take the ids of the old ones they overlap (`carry_ids`).
     """
     params = {"k": settings.clusters, "method": settings.cluster_method, "resolution": settings.cluster_resolution,
