@@ -23,7 +23,8 @@ ENGINE = "onnx"
 
 def _session(path: Path, threads: int, spin: bool = True):
     """`spin=False` for a server: its threads would spin after every one-query run, on the cores the
-    other requests' Python needs (8 concurrent searches: 76 -> 91 requests/s without spinning)."""
+    other requests' Python and the clients need (`bench/load.py --requests 250`, 8 concurrent searches:
+    39-47 -> 105-108 requests/s, one client: p50 27-30 -> 13.5-13.9 ms)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
