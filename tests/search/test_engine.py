@@ -6,6 +6,7 @@ import pytest
 
 from search.engine import MAX_K, MAX_QUERY_CHARS, NotFoundError, QueryError
 from search.filters import FilterError, Filters
+from search.ranking import relevant_head
 from search.schemas import RankMode
 
 pytestmark = pytest.mark.model
@@ -79,6 +80,13 @@ def test_rank_modes(engine):
 
     v = engine.search("model", k=10, mode=RankMode.votes)
     assert_relevant_head_sorted([x.score for x in v.results], [x.votes or 0 for x in v.results])
+    # the head is exactly what relevant_head picks from the relevance pool, re-sorted by votes
+    pool = engine.search("model", k=engine.params.pool).results
+    strong = relevant_head(np.array([x.score for x in pool], dtype=np.float32), engine.params)
+    head = sorted((x for x, s in zip(pool, strong) if s), key=lambda x: (-(x.votes or 0), -x.score))
+    rest = [x for x, s in zip(pool, strong) if not s]
+    assert 0 < len(head) < len(pool)
+    assert [x.arxiv_id for x in v.results] == [x.arxiv_id for x in head + rest][:10]
     r = engine.search("model", k=10, mode=RankMode.recency)
     assert_relevant_head_sorted([x.score for x in r.results], [x.dates[-1] for x in r.results])
     b = engine.search("model", k=10, mode=RankMode.blend)

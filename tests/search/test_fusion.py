@@ -45,3 +45,18 @@ def test_rank_mode_knobs_come_from_the_params():
     head_only, _ = rerank(pos, scores, RankMode.votes, cols, 3, HybridParams(head_ratio=0.9))
     everything, _ = rerank(pos, scores, RankMode.votes, cols, 3, HybridParams(head_ratio=0.0))
     assert head_only.tolist() == [0, 2, 1] and everything.tolist() == [1, 2, 0]
+
+
+def test_relevant_head_is_free_of_the_rankers_scale_and_offset():
+    from search.ranking import relevant_head
+
+    # a learned ranker's pool (sums of z-scores): three on-topic papers near 17, a famous near-miss at 8.9,
+    # and a floor around 6-7. "Half the best" (8.55) would let the near-miss into the votes-sorted head.
+    pool = np.array([17.1, 16.4, 15.8, 8.9, 8.0, *np.linspace(7.5, 6.0, 95)], dtype=np.float32)
+    assert relevant_head(pool).tolist() == [True] * 3 + [False] * 97
+    # the same pool shifted and scaled (another ranker's units) gives the same head
+    assert relevant_head(pool * 0.03 - 5.0).tolist() == relevant_head(pool).tolist()
+    # a pool shorter than HybridParams.pool (a narrow filter) measures from its own last score
+    assert relevant_head(pool[:5]).tolist() == [True, True, True, False, False]
+    # one candidate, or all tied: all of it is the head
+    assert relevant_head(np.array([2.0, 2.0], dtype=np.float32)).all()
