@@ -11,7 +11,6 @@ import gc
 import os
 import sqlite3
 import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -20,22 +19,21 @@ from pathlib import Path
 import numpy as np
 
 from indexer import gloss
-from indexer.adapter import ADAPTER_VERSION, Adapters, fit_adapters
+from indexer.adapter import ADAPTER_VERSION, Adapters
 from indexer.agreement import SUSPECT_BELOW, agreement_scores, suspect_mask
 from indexer.ann import FaissANN
-from indexer.clusters import CLUSTERS_VERSION, Clustering, cluster_papers
+from indexer.corpus_fits import adapters_for, cluster_topics, lexicon_for, refit_needed
 from indexer.encoding import embed_papers, encode_jobs
 from indexer.gloss import GLOSS_VERSION, gloss_text
 from indexer.layout import Generation
-from indexer.lexicon import LEXICON_FILE, LEXICON_VERSION, Lexicon, mine
+from indexer.lexicon import LEXICON_VERSION, Lexicon
 from indexer.manifest import Manifest, corpus_hash
 from indexer.passages import FIELDS, field_text
 from indexer.records import Paper
 from indexer.store import PaperStore
 from indexer.timing import stage
-from indexer.tokenize import TOKENIZER_VERSION, tokens_many, warm
-from indexer.topic_input import topic_input
-from indexer.topic_updates import carry_ids, extend
+from indexer.lexical_cache import Background, stale_tokens, warm_up_tokens
+from indexer.tokenize import TOKENIZER_VERSION
 from indexer.vectors import PREDICTED_SCALE, TITLE_ONLY_SCALE, combine, field_weights
 from papersearch.settings import Settings
 
@@ -105,28 +103,6 @@ class BuildState:
         return self._lexical_tokens
 
 
-class Background:
-    """One function in a daemon thread: an interrupted build exits at once instead of waiting for it."""
-
-    def __init__(self, fn: Callable, *args: object) -> None:
-        self._result: object = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(fn, args), name="build-warm-up", daemon=True)
-        self._thread.start()
-
-    def _run(self, fn: Callable, args: tuple) -> None:
-        try:
-            self._result = fn(*args)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the build's thread by result()
-            self._error = exc
-
-    def result(self) -> object:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._result
-
-
 def sync_store(b: BuildState) -> None:
     """Copy the served store, upsert the corpus, prune if asked (Kiwi tokens come later: `tokenize`)."""
     with stage(b.stages, "store"):
@@ -156,21 +132,11 @@ def plan(b: BuildState) -> None:
         if old_hash != paper.content_hash() or rid not in b.old_rows:
             b.todo.append((rid, paper))
     with PaperStore(b.gen.store) as store:
-        b.lexical_todo = _lexical_todo(store, b.rows)
+        b.lexical_todo = stale_tokens(store, b.rows)
     pm = b.prev_manifest
     b.model_fp, b.dim = (dict(pm.model), pm.dim) if pm else ({}, 0)
     b.precision = (pm.extra.get("precision") if pm else None) or "unknown"
     b.encoder = encoder_of(pm)
-
-
-def _warm_up(todo: list[tuple[int, Paper]]) -> list[tuple]:
-    """Kiwi tokens of `todo`, then the topic code's imports: ~3 s off a new day, ~18 s off a full build."""
-    warm()
-    rows = _tokenize_papers(todo)
-    import sklearn.decomposition  # noqa: F401
-    import sklearn.feature_extraction.text  # noqa: F401
-
-    return rows
 
 
 def encoder_of(manifest: Manifest | None) -> str:
@@ -187,7 +153,7 @@ def embed(b: BuildState) -> None:
     loads hold the GIL, while encoding releases it (a full build: 15 s of Kiwi hidden)."""
     if not (b.todo or not b.prev_manifest or _glosses_missing(b.prev_manifest)):
         if b.lexical_todo:
-            b.lexical = Background(_warm_up, b.lexical_todo)
+            b.lexical = Background(warm_up_tokens, b.lexical_todo)
         return
     b.model()
     b.model_fp, b.dim = b.embedder.fingerprint, b.embedder.dim
@@ -202,7 +168,7 @@ def embed(b: BuildState) -> None:
             b.todo = list(b.rows)
             b.rebuild = True  # all-new vectors: refit the adapters and re-cluster as a rebuild would
     b.encoder = encoder
-    b.lexical = Background(_warm_up, b.lexical_todo)
+    b.lexical = Background(warm_up_tokens, b.lexical_todo)
     b.fresh = embed_papers(b.embedder, b.todo, b.settings.batch_size, b.progress, b.stages)
 
 
@@ -233,20 +199,11 @@ def assemble_vectors(b: BuildState) -> None:
     np.save(b.gen.agreement, b.agreement)
     b.suspect = suspect_mask(b.agreement)
     b.content_hash = corpus_hash([(p.arxiv_id, p.content_hash()) for _, p in b.rows])
-    # same papers, tokens and lexicon code: the same lexicon (a tokenizer bump re-mines once)
-    same_corpus = (b.prev is not None and not b.rebuild and b.prev_manifest is not None
-                   and b.prev_manifest.corpus_hash == b.content_hash
-                   and (b.prev_manifest.extra.get("lexicon") or {}).get("tokenizer") == TOKENIZER_VERSION
-                   and (b.prev_manifest.extra.get("lexicon") or {}).get("version") == LEXICON_VERSION)
-    b.lexicon = Lexicon.load(b.prev.path) if same_corpus and (b.prev.path / LEXICON_FILE).exists() else None
-    if b.lexicon is None:
-        with stage(b.stages, "lexicon"):
-            b.lexicon = _mine_lexicon(b.gen, b.prev, b.rows, b.lexical_tokens(), ~b.suspect)
-    else:  # nothing changed: the same corpus mines the same lexicon (and the next build needs its pairs)
-        b.lexicon.save(b.gen.path)
-        Lexicon.save_pairs(b.gen.path, Lexicon.load_pairs(b.prev.path))
+    with stage(b.stages, "lexicon"):
+        b.lexicon = lexicon_for(b.gen, b.prev, b.prev_manifest, b.rebuild, b.content_hash, b.rows,
+                                b.lexical_tokens, ~b.suspect)
     with stage(b.stages, "adapters"):
-        b.adapters = _adapters(b.prev, b.ids, b.per_field, ~b.suspect, b.rebuild)
+        b.adapters = adapters_for(b.prev, b.ids, b.per_field, ~b.suspect, b.rebuild)
     b.adapters.save(b.gen.path)
     b.weights = field_weights(b.settings)
     b.index_vectors = combine(b.per_field, b.weights, b.suspect,
@@ -265,7 +222,7 @@ def english_view(b: BuildState) -> None:
     papers are new, or for another gloss version."""
     lex = b.lexical_tokens()
     old, old_suspect = None, None
-    if b.prev_manifest is not None and not _glosses_missing(b.prev_manifest) and not _refit(b.prev, b.ids, b.rebuild):
+    if b.prev_manifest is not None and not _glosses_missing(b.prev_manifest) and not refit_needed(b.prev, b.ids, b.rebuild):
         try:
             old = gloss.load(b.prev.path)
             old_suspect = suspect_mask(np.load(b.prev.agreement),
@@ -302,7 +259,7 @@ def cluster(b: BuildState) -> None:
     b.embedder = None
     gc.collect()
     with stage(b.stages, "topics"):
-        _cluster(b.gen, b.prev, b.settings, b.rows, b.index_vectors, b.per_field["title"], b.suspect,
+        cluster_topics(b.gen, b.prev, b.settings, b.rows, b.index_vectors, b.per_field["title"], b.suspect,
                  b.encode_queries, b.lexical_tokens, b.rebuild, b.progress)
 
 
@@ -327,99 +284,6 @@ def write_manifest(b: BuildState) -> None:
 
 
 STEPS = (sync_store, plan, embed, tokenize, assemble_vectors, english_view, write_index, cluster, write_manifest)
-
-
-def _cluster(gen: Generation, prev: Generation | None, settings: Settings, rows: list[tuple[int, Paper]],
-             vectors: np.ndarray, titles: np.ndarray, suspect: np.ndarray, encode,
-             lexical_tokens: Callable[[], dict[int, tuple[list[str], list[str]]]], rebuild: bool,
-             progress: bool) -> None:
-    """Topics + 2-D map.
-
-    New papers join the existing topics (`indexer.topic_updates.extend`: stable ids
-    and labels, ~2 s) unless the settings changed, `--rebuild` was given, or more
-    than a tenth of the papers are new, when everything is re-clustered (~13 s) and
-    the new topics take the ids of the old ones they overlap (`carry_ids`).
-    """
-    params = {"k": settings.clusters, "method": settings.cluster_method, "resolution": settings.cluster_resolution,
-              "map": settings.map_method, "version": CLUSTERS_VERSION}
-    rids = np.array([r for r, _ in rows], dtype=np.int64)
-    old = Clustering.load(prev.path) if prev is not None else None
-    prev_rids = np.load(prev.ids) if old is not None else None
-    if old is not None and old.params == params and not rebuild:
-        if np.array_equal(prev_rids, rids):
-            old.save(gen.path)  # nothing new: carry over as is
-            return
-    lex = lexical_tokens()
-    empty: tuple[list[str], list[str]] = ([], [])
-    inp = topic_input([p for _, p in rows], vectors, titles, [lex.get(r, empty)[0] for r, _ in rows],
-                      [lex.get(r, empty)[1] for r, _ in rows], suspect)
-    if old is not None and old.params == params and len(old.clusters) and not _refit(prev, rids, rebuild):
-        extend(old, prev_rids, rids, inp).save(gen.path)
-        return
-    if progress:
-        print(f"clustering {len(rows)} papers into topics ({settings.cluster_method}, map: {settings.map_method}) ...",
-              file=sys.stderr)
-    c = cluster_papers(inp, settings.cluster_method, settings.clusters or None, settings.cluster_resolution,
-                       settings.map_method, encode)
-    c.params = params
-    if old is not None:
-        c = carry_ids(c, rids, old, prev_rids)
-    c.save(gen.path)
-
-
-def _adapters(prev: Generation | None, ids: np.ndarray, per_field: dict[str, np.ndarray], trusted: np.ndarray,
-              rebuild: bool) -> Adapters:
-    """The corpus adapters: refitted (~8 s) on a rebuild or when more than a tenth of the papers are new
-    (the clustering rule); otherwise the served generation's, which a few new papers barely move."""
-    if not _refit(prev, ids, rebuild):
-        old = Adapters.load(prev.path)
-        if old.maps:
-            return old
-    return fit_adapters(per_field["title"], per_field["summary"], trusted)
-
-
-def _refit(prev: Generation | None, ids: np.ndarray, rebuild: bool) -> bool:
-    """Whether corpus-wide fits (adapters, glosses) are redone: no served generation, a rebuild, or more
-    than a tenth of the papers new."""
-    if prev is None or rebuild:
-        return True
-    try:
-        prev_ids = np.load(prev.ids)
-    except (OSError, ValueError):
-        return True
-    return bool(np.isin(ids, prev_ids, invert=True).sum() > 0.1 * len(ids))
-
-
-def _mine_lexicon(gen: Generation, prev: Generation | None, rows: list[tuple[int, Paper]],
-                  lex: dict[int, tuple[list[str], list[str]]], trusted: np.ndarray):
-    """Korean<->English term pairs of the whole corpus, redone every build so new days count
-    (under 1 s with the previous generation's span pairs; ~3 s without)."""
-    empty: tuple[list[str], list[str]] = ([], [])
-    pairs = Lexicon.load_pairs(prev.path) if prev is not None else {}
-    lexicon = mine([field_text(p, "summary") for _, p in rows], [lex.get(r, empty)[0] for r, _ in rows],
-                   [lex.get(r, empty)[1] for r, _ in rows], trusted, pairs)
-    lexicon.save(gen.path)
-    Lexicon.save_pairs(gen.path, pairs)
-    return lexicon
-
-
-def _lexical_todo(store: PaperStore, rows: list[tuple[int, Paper]]) -> list[tuple[int, Paper]]:
-    """Papers whose cached Kiwi tokens are missing or stale (content or tokenizer version changed)."""
-    state = store.lexical_state()
-    return [(rid, p) for rid, p in rows if state.get(rid) != (p.content_hash(), TOKENIZER_VERSION)]
-
-
-def _tokenize_papers(todo: list[tuple[int, Paper]]) -> list[tuple]:
-    """Store rows (paper id, content hash, tokenizer version, title tokens, summary tokens); no store access,
-    so it can run in the warm-up thread while the model encodes."""
-    out = []
-    step = 200
-    for s in range(0, len(todo), step):
-        part = todo[s : s + step]
-        titles = tokens_many([field_text(p, "title") for _, p in part])
-        sums = tokens_many([field_text(p, "summary") for _, p in part])
-        out.extend((rid, p.content_hash(), TOKENIZER_VERSION, t, sm) for (rid, p), t, sm in zip(part, titles, sums))
-    return out
 
 
 def _load_vectors(gen: Generation) -> tuple[dict[int, int], dict[str, np.ndarray]]:

@@ -299,11 +299,3 @@ def test_unchanged_corpus_carries_lexicon_and_adapters_over(built, embedder):
     if Adapters.load(gen1.path).maps:
         assert Adapters.load(gen2.path).fingerprint() == Adapters.load(gen1.path).fingerprint()
     assert verify(s.data_dir, s.corpus).ok
-
-
-def test_background_work_reraises_in_the_build_thread():
-    from indexer.build_steps import Background
-
-    with pytest.raises(ZeroDivisionError):
-        Background(lambda: 1 / 0).result()
-    assert Background(lambda x: x + 1, 1).result() == 2
