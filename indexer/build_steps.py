@@ -260,7 +260,7 @@ def cluster(b: BuildState) -> None:
     gc.collect()
     with stage(b.stages, "topics"):
         cluster_topics(b.gen, b.prev, b.settings, b.rows, b.index_vectors, b.per_field["title"], b.suspect,
-                 b.encode_queries, b.lexical_tokens, b.rebuild, b.progress)
+                       b.encode_queries, b.lexical_tokens, b.rebuild, b.progress)
 
 
 def write_manifest(b: BuildState) -> None:

@@ -28,9 +28,9 @@ from papersearch.settings import Settings
 
 
 def cluster_topics(gen: Generation, prev: Generation | None, settings: Settings, rows: list[tuple[int, Paper]],
-             vectors: np.ndarray, titles: np.ndarray, suspect: np.ndarray, encode,
-             lexical_tokens: Callable[[], dict[int, tuple[list[str], list[str]]]], rebuild: bool,
-             progress: bool) -> None:
+                   vectors: np.ndarray, titles: np.ndarray, suspect: np.ndarray, encode,
+                   lexical_tokens: Callable[[], dict[int, tuple[list[str], list[str]]]], rebuild: bool,
+                   progress: bool) -> None:
     """Topics + 2-D map.
 
     New papers join the existing topics (`indexer.topic_updates.extend`: stable ids
