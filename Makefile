@@ -25,7 +25,7 @@ index: install
 
 # builds the index first when the data dir (PAPERSEARCH_DATA_DIR, default ./data) has none
 serve: install
-	@$(BIN)/python -c "from indexer.layout import DataDir; from papersearch.settings import Settings; raise SystemExit(DataDir(Settings().data_dir).current() is None)" || $(BIN)/papersearch index
+	@$(BIN)/python -c "from indexer.storage.layout import DataDir; from papersearch.settings import Settings; raise SystemExit(DataDir(Settings().data_dir).current() is None)" || $(BIN)/papersearch index
 	$(BIN)/papersearch serve
 
 test: install

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from indexer.layout import DataDir
+from indexer.storage.layout import DataDir
 from papersearch.settings import Settings
 from search.engine import SearchEngine
 
@@ -36,7 +36,7 @@ class EngineHolder:
             target = self.current_generation()
             try:
                 if self.embedder is None:
-                    from indexer.build import embedder_for
+                    from indexer.pipeline.build import embedder_for
 
                     self.embedder = embedder_for(self.settings, serving=True)
                 new = SearchEngine.open(self.settings, embedder=self.embedder)

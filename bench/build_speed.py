@@ -61,7 +61,7 @@ def has_bf16() -> bool:
 
 
 def _sample_papers(n: int):
-    from indexer.corpus import load_corpus
+    from indexer.ingest.corpus import load_corpus
     from papersearch.settings import Settings
 
     papers, _ = load_corpus(Settings().corpus)
@@ -73,7 +73,7 @@ def child_baseline(n: int, out: str) -> dict:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from indexer.passages import field_text
+    from indexer.text.passages import field_text
     from models.convert import ensure_checkpoint
     from papersearch.settings import Settings
 
@@ -90,8 +90,8 @@ def child_baseline(n: int, out: str) -> dict:
 
 
 def child_ours(n: int, out: str) -> dict:
-    from indexer.build import embedder_for
-    from indexer.encoding import embed_papers
+    from indexer.pipeline.build import embedder_for
+    from indexer.pipeline.encoding import embed_papers
     from papersearch.settings import Settings
 
     papers, total = _sample_papers(n)

@@ -48,9 +48,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.load import free_port  # noqa: E402
-from indexer.layout import DataDir, write_atomic  # noqa: E402
+from indexer.storage.layout import DataDir, write_atomic  # noqa: E402
 from papersearch.settings import Settings  # noqa: E402
-from indexer.verify import verify  # noqa: E402
+from indexer.reading.verify import verify  # noqa: E402
 
 BASE_DAYS = ["2023/11/20.md", "2024/04/05.md", "2024/09/02.md"]
 EXTRA_DAYS = ["2024/06/03.md", "2025/01/02.md", "2024/12/04.md"]
@@ -86,7 +86,7 @@ _model: list = []
 
 
 def search_ids(data: Path) -> list[str]:
-    from indexer.build import embedder_for
+    from indexer.pipeline.build import embedder_for
     from search.engine import SearchEngine
 
     if not _model:
@@ -354,7 +354,7 @@ def fuzz_counts() -> list[dict]:
                            timeout=1800, env={**os.environ, "HF_HUB_OFFLINE": "1"})
         return r.stdout.count("Test case:") + r.stdout.count("Trying example:"), r.returncode
 
-    parser, prc = run("tests/indexer/test_corpus.py", "-k", "random or mutated")
+    parser, prc = run("tests/indexer/ingest/test_corpus.py", "-k", "random or mutated")
     api, arc = run("tests/api/test_openapi_fuzz.py")
     return [{"check": "parser fuzz (hypothesis: random text, random bytes, mutated real day files)",
              "result": f"{parser} cases", "goal": "no exception", "ok": prc == 0 and parser > 0},

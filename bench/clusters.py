@@ -2,7 +2,7 @@
 
     python bench/clusters.py [--data-dir DIR] [--json] [--no-bertopic]
 
-Every clustering is measured in the same topic space (indexer.topic_space: the
+Every clustering is measured in the same topic space (indexer.topics.space: the
 served index's vectors joined with an LSA of the papers' terms), on the served
 index: neighbour consistency per topic (share of members most of whose 10 nearest
 neighbours share their topic; min and median over topics, "other" excluded),
@@ -32,14 +32,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer.build import embedder_for  # noqa: E402
-from indexer.clusters import OTHER, assign_topics, default_k, kmeans  # noqa: E402
-from indexer.plots import main_mass_fill  # noqa: E402
-from indexer.reader import open_index  # noqa: E402
+from indexer.pipeline.build import embedder_for  # noqa: E402
+from indexer.topics.clusters import OTHER, assign_topics, default_k, kmeans  # noqa: E402
+from indexer.topics.plots import main_mass_fill  # noqa: E402
+from indexer.reading.reader import open_index  # noqa: E402
 from papersearch.settings import Settings  # noqa: E402
-from indexer.topic_input import from_index  # noqa: E402
-from indexer.topic_labels import label_topics  # noqa: E402
-from indexer.topic_quality import (  # noqa: E402
+from indexer.pipeline.topic_input import from_index  # noqa: E402
+from indexer.topics.labels import label_topics  # noqa: E402
+from indexer.topics.quality import (  # noqa: E402
     MAX_SUSPECT_SHARE, MIN_CONSISTENCY, cluster_quality, consistent_rows, knn_rows, label_flags, per_cluster,
 )
 

@@ -44,7 +44,7 @@ def pct(xs: list[float], p: float) -> float:
 
 def corpus_titles() -> list[str]:
     """More distinct, realistic queries: known-item searches by title, newest papers first."""
-    from indexer.corpus import load_corpus
+    from indexer.ingest.corpus import load_corpus
     from papersearch.settings import Settings
 
     papers, _ = load_corpus(Settings().corpus)

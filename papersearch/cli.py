@@ -10,18 +10,18 @@ import numpy as np
 import typer
 from rich.markup import escape
 
-from indexer.agreement import suspect_mask
-from indexer.build import DiskFullError, EmptyCorpusError, build_index, embedder_for
+from indexer.dense.agreement import suspect_mask
+from indexer.pipeline.build import DiskFullError, EmptyCorpusError, build_index, embedder_for
 from papersearch.cli_common import (
     UserError, console, existing_path, friendly_errors, make_settings, print_json, print_kv_table,
 )
-from indexer.ids import normalize_arxiv_id
-from indexer.layout import BuildLockedError, DataDir
-from indexer.manifest import ModelMismatchError
-from indexer.reader import IndexMissingError, open_index
-from indexer.stats import index_stats
-from indexer.store import StoreError
-from indexer.verify import verify as verify_index
+from indexer.ingest.ids import normalize_arxiv_id
+from indexer.storage.layout import BuildLockedError, DataDir
+from indexer.storage.manifest import ModelMismatchError
+from indexer.reading.reader import IndexMissingError, open_index
+from indexer.reading.stats import index_stats
+from indexer.storage.store import StoreError
+from indexer.reading.verify import verify as verify_index
 from models.embedder import ModelError
 
 # uvicorn closes idle keep-alive connections after 5 s by default; a client reusing one at that moment gets a

@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from indexer.agreement import SUSPECT_BELOW, suspect_mask
-from indexer.ids import normalize_arxiv_id
-from indexer.passages import summary_text
-from indexer.reader import LoadedIndex, open_index
+from indexer.dense.agreement import SUSPECT_BELOW, suspect_mask
+from indexer.ingest.ids import normalize_arxiv_id
+from indexer.text.passages import summary_text
+from indexer.reading.reader import LoadedIndex, open_index
 from papersearch.settings import Settings
-from indexer.vectors import combine, summary_like
+from indexer.dense.vectors import combine, summary_like
 from search.features import SEED_TERMS, FeatureSet, query_features, seed_features
 from search.filters import FilterColumns, Filters
 from search.fusion import top
@@ -31,7 +31,7 @@ from search.lexical import LexicalIndex
 from search.ranking import HybridParams, fuse, rerank
 from search.schemas import RankMode, SearchResponse, SearchResult
 from search.snippet import make_snippet
-from indexer.tokenize import tokens
+from indexer.text.tokenize import tokens
 
 MAX_QUERY_CHARS = 500
 QUERY_CACHE_SIZE = 2048  # query vectors kept (1.5 KB each)
@@ -108,7 +108,7 @@ class SearchEngine:
         try:
             idx.manifest.check_model(settings.model)
             if embedder is None:
-                from indexer.build import embedder_for
+                from indexer.pipeline.build import embedder_for
 
                 embedder = embedder_for(settings, serving=True)
             # a server reloading a rebuilt index must not query it with another model's vectors

@@ -9,13 +9,13 @@ Query features (why each exists):
   fusion learns how much of each per query language. A suspect summary (it
   describes another paper) is replaced by its title mapped into summary space
   (SearchEngine.summary_like), so it neither misleads nor floats to the top.
-* dense_gloss: cosine with the paper's English view (indexer.gloss: title +
+* dense_gloss: cosine with the paper's English view (indexer.text.gloss: title +
   summary glossed into English by the corpus lexicon): English queries meet
   English text; zeros for generations without it.
 * dense_prf: cosine with a pseudo-relevance-feedback query (the query vector
   moved toward the mean of the first-stage top 10): recall for topic queries.
 * adapted_summary / adapted_title: the same cosines after the corpus-fitted linear
-  query adapters (indexer.adapter: title->summary and summary->title maps);
+  query adapters (indexer.dense.adapter: title->summary and summary->title maps);
   zeros when the index has none.
 * bm25_all / bm25_title / bm25_summary: lexical evidence per field (for
   suspect rows only the title counts: their summary is about another paper).
@@ -100,7 +100,7 @@ def seed_features(engine, positions: list[int], negatives: list[int] | None = No
 
     sim_title / sim_summary / sim_cross: cosines of the seeds' title and summary
     vectors with every paper's (a suspect summary is replaced by its title);
-    sim_gloss: the same with the English views (indexer.gloss);
+    sim_gloss: the same with the English views (indexer.text.gloss);
     sim_adapted: the seeds' titles mapped into summary space by the corpus adapter;
     sim_prf: cosine with the seeds' vector moved toward their 10 nearest papers;
     bm25_seed: BM25 with the seeds' most distinctive terms; bm25_seed_title: with

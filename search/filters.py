@@ -10,7 +10,7 @@ from datetime import date
 
 import numpy as np
 
-from indexer.records import Paper
+from indexer.ingest.records import Paper
 
 
 class FilterError(ValueError):
@@ -23,7 +23,7 @@ class Filters:
     date_to: date | None = None        # ... and on or before this day
     min_votes: int | None = None
     author: str | None = None          # case-insensitive substring of any author
-    cluster: int | None = None         # topic cluster id (indexer.clusters)
+    cluster: int | None = None         # topic cluster id (indexer.topics.clusters)
 
     def __post_init__(self) -> None:
         if self.date_from and self.date_to and self.date_from > self.date_to:

@@ -18,7 +18,7 @@ from collections import Counter
 import numpy as np
 from scipy import sparse
 
-from indexer.tokenize import tokens
+from indexer.text.tokenize import tokens
 
 FIELDS = ("all", "title", "summary")
 

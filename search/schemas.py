@@ -25,7 +25,7 @@ class SearchResult(BaseModel):
     thumbnail_url: str | None
     summary_suspect: bool = Field(description="the Korean summary seems to describe a different paper than the title")
     cluster: int | None = Field(default=None, description="topic cluster id (see /api/clusters)")
-    agreement: float = Field(description="title-summary agreement in [0, 1] from the embeddings (indexer.agreement); "
+    agreement: float = Field(description="title-summary agreement in [0, 1] from the embeddings (indexer.dense.agreement); "
                                          "summary_suspect when below the index's threshold")
 
 

@@ -9,8 +9,8 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
 from api.deps import engine
-from indexer.clusters import Cluster, Clustering
-from indexer.plots import frame_limits, label_anchors
+from indexer.topics.clusters import Cluster, Clustering
+from indexer.topics.plots import frame_limits, label_anchors
 from search.engine import SearchEngine
 from search.schemas import SearchResult
 

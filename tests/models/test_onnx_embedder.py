@@ -61,7 +61,7 @@ def test_encoding_needs_neither_torch_nor_transformers():
     """A search or a new day's build starts in ~1 s because only onnxruntime and sentencepiece load."""
     code = (
         "import sys\n"
-        "from indexer.build import embedder_for\n"
+        "from indexer.pipeline.build import embedder_for\n"
         "from papersearch.settings import Settings\n"
         "e = embedder_for(Settings())\n"
         "assert e.encode_queries(['x']).shape == (1, 384)\n"
@@ -130,7 +130,7 @@ def test_modules_the_graph_cannot_reproduce_are_export_errors(tmp_path):
 
 def test_auto_falls_back_to_torch_with_a_warning_when_onnx_fails(monkeypatch, tmp_path):
     import models.embedder as emb
-    from tests.models.test_embedder import FakeST
+    from tests.helpers import FakeST
 
     ckpt = tmp_path / "ckpt"
     ckpt.mkdir()
@@ -168,7 +168,7 @@ def test_both_engines_report_the_same_weights_for_a_checkpoint_of_your_own(check
 
 @pytest.mark.model
 def test_a_serving_encoder_sleeps_between_runs_and_encodes_the_same(embedder, corpus_texts):
-    from indexer.build import embedder_for
+    from indexer.pipeline.build import embedder_for
     from papersearch.settings import Settings
 
     served = embedder_for(Settings(), serving=True)

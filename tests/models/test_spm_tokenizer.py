@@ -4,7 +4,7 @@ import json
 import pytest
 
 from models.spm_tokenizer import load
-from tests.models.test_convert import EDGE_CASES
+from tests.helpers import EDGE_CASES
 
 pytestmark = pytest.mark.model
 

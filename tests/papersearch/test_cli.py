@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from indexer.layout import DataDir
-from tests.conftest import SLICE_DAYS, copy_days
+from indexer.storage.layout import DataDir
+from tests.helpers import SLICE_DAYS, copy_days
 
 pytestmark = pytest.mark.model
 
@@ -93,7 +93,7 @@ def test_long_error_stays_one_line_and_brackets_are_text(tmp_path):
 
 
 def test_show_prints_markup_in_a_record_as_text(built_settings):
-    from tests.conftest import HOSTILE_ID
+    from tests.helpers import HOSTILE_ID
 
     r = run("show", HOSTILE_ID, env={"PAPERSEARCH_DATA_DIR": str(built_settings.data_dir)})
     assert r.returncode == 0, r.stderr  # "[/INST]" closing a tag never opened made rich raise

@@ -76,7 +76,7 @@ def test_more_like_these_with_negatives(engine):
 
 
 def test_rank_modes(engine):
-    from tests.conftest import assert_relevant_head_sorted
+    from tests.helpers import assert_relevant_head_sorted
 
     v = engine.search("model", k=10, mode=RankMode.votes)
     assert_relevant_head_sorted([x.score for x in v.results], [x.votes or 0 for x in v.results])
@@ -114,10 +114,10 @@ def test_results_carry_every_field_and_highlight(engine):
 @pytest.fixture(scope="module")
 def swapped_engine(tmp_path_factory, corpus_dir, embedder):
     """A real slice where two papers carry each other's summary, as ~3% do in the corpus."""
-    from indexer.build import build_index
+    from indexer.pipeline.build import build_index
     from papersearch.settings import Settings
     from search.engine import SearchEngine
-    from tests.conftest import copy_days
+    from tests.helpers import copy_days
 
     root = tmp_path_factory.mktemp("swapped")
     corpus = copy_days(corpus_dir, root / "corpus", ["2024/04/05.md", "2024/09/02.md"])
@@ -149,7 +149,7 @@ def test_review_regressions(engine):
     # min_votes=0 keeps papers without a vote count
     assert engine.search("model", k=5, filters=Filters(min_votes=0)).total == engine.size
     # an arXiv id query honours the rank mode and carries facets
-    from tests.conftest import assert_relevant_head_sorted
+    from tests.helpers import assert_relevant_head_sorted
 
     r = engine.search("2404.03592", k=5, mode=RankMode.votes)
     assert_relevant_head_sorted([x.score for x in r.results], [x.votes or 0 for x in r.results])

@@ -29,7 +29,7 @@ def test_every_fusion_respects_the_mask_and_both_signals(name):
 
 
 def test_rank_mode_knobs_come_from_the_params():
-    from indexer.records import Paper
+    from indexer.ingest.records import Paper
     from search.filters import FilterColumns
     from search.ranking import rerank
     from search.schemas import RankMode

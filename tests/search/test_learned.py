@@ -5,7 +5,7 @@ import pytest
 from search.engine import METHODS, SIMILAR_METHODS, QueryError
 from search.features import QUERY_FEATURES, SEED_FEATURES, FeatureSet, query_features
 from search.learned import WEIGHTS_FILE, FusionModelError, LinearFusion, design_matrix, load_models
-from indexer.tokenize import tokens
+from indexer.text.tokenize import tokens
 
 
 def _fs(n=6, en=0.5):
@@ -70,7 +70,7 @@ def test_expanded_terms_come_from_the_lexicon_and_weigh_less(engine):
 
 @pytest.mark.model
 def test_adapters_follow_the_corpus_size_rule_and_keep_unit_length(engine):
-    from indexer.adapter import MIN_PAIRS
+    from indexer.dense.adapter import MIN_PAIRS
 
     if (~engine.suspect).sum() >= MIN_PAIRS:
         assert set(engine.adapters.maps) >= {"to_summary", "to_title"}

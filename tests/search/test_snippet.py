@@ -1,5 +1,5 @@
 from search.snippet import make_snippet
-from indexer.tokenize import tokens
+from indexer.text.tokenize import tokens
 
 
 def test_highlights_query_morphemes_inside_korean_words():

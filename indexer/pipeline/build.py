@@ -1,0 +1,133 @@
+"""Incremental, atomic index build: corpus -> store -> vectors -> FAISS -> manifest.
+
+Only papers whose content hash is new or changed are embedded; every other
+vector is carried over from the served generation. Nothing is written to the
+served generation: the build fills a new one and publishes it at the end.
+"""
+from __future__ import annotations
+
+import errno
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from indexer.pipeline.steps import STEPS, BuildState, EmbedderFactory
+from indexer.ingest.corpus import load_corpus
+from indexer.storage.layout import DataDir
+from indexer.storage.manifest import Manifest, ModelMismatchError
+from indexer.ingest.records import IngestReport
+from indexer.pipeline.timing import stage
+from papersearch.settings import Settings
+
+
+@dataclass
+class BuildResult:
+    papers: int                 # total papers indexed after this build
+    embedded: int               # papers embedded in this run
+    new: int
+    changed: int
+    unchanged: int
+    pruned: int
+    generation: str
+    seconds: float
+    model: dict
+    ingest: IngestReport = field(default_factory=IngestReport)
+    encoder: str = ""           # engine-precision that made the generation's vectors
+    stages: dict[str, dict[str, float]] = field(default_factory=dict)  # seconds and peak MB per stage
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["ingest"] = {k: v for k, v in d["ingest"].items() if k != "warnings"}
+        d["ingest"]["warnings"] = len(self.ingest.warnings)
+        return d
+
+
+class EmptyCorpusError(RuntimeError):
+    pass
+
+
+class DiskFullError(RuntimeError):
+    """The data dir's disk filled up during a build; the previous generation stays served."""
+
+
+def _disk_full(exc: BaseException, root: Path) -> bool:
+    """ENOSPC from Python, SQLite ("database or disk is full") or FAISS (a failed write), or almost no space left."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    text = str(exc).lower()
+    if "disk is full" in text or "no space left" in text:
+        return True
+    try:
+        return isinstance(exc, Exception) and shutil.disk_usage(root).free < 1 << 20
+    except OSError:
+        return False
+
+
+def build_index(
+    settings: Settings,
+    *,
+    rebuild: bool = False,
+    prune: bool = False,
+    progress: bool = True,
+    embedder_factory: EmbedderFactory | None = None,
+) -> BuildResult:
+    start = time.perf_counter()
+    data = DataDir(settings.data_dir)
+    with data.build_lock():
+        data.prune()
+        stages: dict[str, dict[str, float]] = {}
+        with stage(stages, "parse"):
+            papers, report = load_corpus(settings.corpus, progress=progress)
+        if not papers:
+            raise EmptyCorpusError(
+                f"no papers found in {settings.corpus} ({report.files_read} files read, "
+                f"{report.files_skipped} skipped); nothing was changed"
+            )
+        prev = data.current()
+        prev_manifest = Manifest.load(prev.manifest) if prev else None
+        if prev_manifest and not rebuild:
+            prev_manifest.check_model(settings.model)
+            if prev_manifest.max_seq_length != settings.max_seq_length:
+                raise ModelMismatchError(
+                    f"the index was embedded with max_seq_length {prev_manifest.max_seq_length} but settings say "
+                    f"{settings.max_seq_length}; re-embed everything with `papersearch index --rebuild` "
+                    "(mixing the two would rank papers inconsistently)"
+                )
+
+        gen = data.new_generation()
+        try:
+            state = BuildState(gen, prev, prev_manifest, papers, settings, rebuild, prune, progress,
+                               embedder_factory or embedder_for, stages=stages)
+            for step in STEPS:
+                step(state)
+            result = BuildResult(
+                papers=len(state.rows), embedded=len(state.todo), new=state.new, changed=state.changed,
+                unchanged=len(state.rows) - len(state.todo), pruned=state.pruned, generation=gen.name,
+                seconds=0.0, model=state.model_fp, encoder=state.encoder, stages=state.stages,
+            )
+            final = data.publish(gen)
+        except BaseException as exc:
+            # leave nothing half-written behind; the served generation is untouched
+            shutil.rmtree(gen.path, ignore_errors=True)
+            if _disk_full(exc, data.root):
+                raise DiskFullError(
+                    f"disk full in {data.root} while building ({exc}); nothing was published, "
+                    f"{'generation ' + prev.name if prev else 'no index'} is still served"
+                ) from exc
+            raise
+        data.prune()
+    result.generation = final.name
+    result.ingest = report
+    result.seconds = round(time.perf_counter() - start, 2)
+    return result
+
+
+def embedder_for(settings: Settings, serving: bool = False):
+    """The one place settings become a loaded model (build, search, API, benches); `serving`: a search
+    engine's, which encodes one short query per call (its threads do not spin between calls)."""
+    from models.embedder import load_embedder
+
+    return load_embedder(settings.model, settings.model_cache, max_seq_length=settings.max_seq_length,
+                         threads=settings.threads, precision=settings.precision, engine=settings.engine,
+                         spin=not serving)

@@ -1,0 +1,304 @@
+"""The named steps of a build, in order: sync store, plan, embed, tokenize, assemble vectors, English view,
+write index, cluster, manifest.
+
+Each step reads and fills one `BuildState`, so the suspect mask and the combined
+index vectors are computed once and every later step uses the same ones.
+`indexer.pipeline.build.build_index` runs them inside a new generation and publishes it.
+"""
+from __future__ import annotations
+
+import gc
+import os
+import sqlite3
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from indexer.text import gloss
+from indexer.dense.adapter import ADAPTER_VERSION, Adapters
+from indexer.dense.agreement import SUSPECT_BELOW, agreement_scores, suspect_mask
+from indexer.storage.ann import FaissANN
+from indexer.pipeline.corpus_fits import adapters_for, cluster_topics, lexicon_for, refit_needed
+from indexer.pipeline.encoding import embed_papers, encode_jobs
+from indexer.text.gloss import GLOSS_VERSION, gloss_text
+from indexer.storage.layout import Generation
+from indexer.text.lexicon import LEXICON_VERSION, Lexicon
+from indexer.storage.manifest import Manifest, corpus_hash
+from indexer.text.passages import FIELDS, field_text
+from indexer.ingest.records import Paper
+from indexer.storage.store import PaperStore
+from indexer.pipeline.timing import stage
+from indexer.pipeline.lexical_cache import Background, stale_tokens, warm_up_tokens
+from indexer.text.tokenize import TOKENIZER_VERSION
+from indexer.dense.vectors import PREDICTED_SCALE, TITLE_ONLY_SCALE, combine, field_weights
+from papersearch.settings import Settings
+
+EmbedderFactory = Callable[[Settings], "object"]
+
+
+@dataclass
+class BuildState:
+    gen: Generation
+    prev: Generation | None
+    prev_manifest: Manifest | None
+    papers: list[Paper]
+    settings: Settings
+    rebuild: bool
+    prune: bool
+    progress: bool
+    factory: EmbedderFactory
+    # filled by the steps
+    rows: list[tuple[int, Paper]] = field(default_factory=list)
+    hashes_before: dict[int, str] = field(default_factory=dict)
+    old_rows: dict[int, int] = field(default_factory=dict)          # served generation: row id -> row
+    old_mats: dict[str, np.ndarray] = field(default_factory=dict)   # served generation: field -> vectors
+    pruned: int = 0
+    ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    todo: list[tuple[int, Paper]] = field(default_factory=list)
+    new: int = 0
+    changed: int = 0
+    embedder: object | None = None
+    model_fp: dict = field(default_factory=dict)
+    dim: int = 0
+    precision: str = "unknown"
+    encoder: str = "unknown"           # engine-precision of every vector in the generation (never mixed)
+    fresh: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
+    per_field: dict[str, np.ndarray] = field(default_factory=dict)
+    agreement: np.ndarray | None = None
+    suspect: np.ndarray | None = None
+    content_hash: str = ""
+    lexicon: Lexicon | None = None
+    adapters: Adapters | None = None
+    stages: dict[str, dict[str, float]] = field(default_factory=dict)  # name -> seconds, peak MB so far
+    lexical_todo: list[tuple[int, Paper]] = field(default_factory=list)  # papers whose Kiwi tokens are stale
+    lexical: Background | None = None      # Kiwi tokens of new/changed papers, computed beside the encoding
+    weights: dict[str, float] = field(default_factory=dict)
+    index_vectors: np.ndarray | None = None
+    gloss_encoded: int = 0
+    _lexical_tokens: dict[int, tuple[list[str], list[str]]] | None = None
+
+    def model(self):
+        """The embedder, loaded on first need: a build with nothing new may still need it (topic labels on a
+        re-cluster, the glosses of an index built before them). Whoever loads it first, another model's
+        weights are refused against the served generation (the `--rebuild` hint)."""
+        if self.embedder is None:
+            with stage(self.stages, "model load"):
+                self.embedder = self.factory(self.settings)
+            if self.prev_manifest is not None and not self.rebuild:
+                self.prev_manifest.check_model(self.settings.model, self.embedder.fingerprint)
+        return self.embedder
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self.model().encode_queries(texts)
+
+    def lexical_tokens(self) -> dict[int, tuple[list[str], list[str]]]:
+        """Row id -> (title, summary) Kiwi tokens from the new store, read once (after `tokenize`)."""
+        if self._lexical_tokens is None:
+            with PaperStore(self.gen.store) as store:
+                self._lexical_tokens = store.lexical_tokens()
+        return self._lexical_tokens
+
+
+def sync_store(b: BuildState) -> None:
+    """Copy the served store, upsert the corpus, prune if asked (Kiwi tokens come later: `tokenize`)."""
+    with stage(b.stages, "store"):
+        if b.prev is not None:
+            _copy_sqlite(b.prev.store, b.gen.store)
+        with PaperStore(b.gen.store) as store:
+            before = store.hashes()
+            store.upsert(b.papers)
+            if b.prune:
+                keep = {p.arxiv_id for p in b.papers}
+                b.pruned = store.delete([a for a in before if a not in keep])
+            b.rows = store.all()
+    b.hashes_before = {rid: h for rid, h in before.values()}
+    b.ids = np.array([rid for rid, _ in b.rows], dtype=np.int64)
+
+
+def plan(b: BuildState) -> None:
+    """Which papers need embedding: new, changed, or without a carried-over vector."""
+    if b.prev is not None and not b.rebuild:
+        b.old_rows, b.old_mats = _load_vectors(b.prev)
+    for rid, paper in b.rows:
+        old_hash = b.hashes_before.get(rid)
+        if old_hash is None:
+            b.new += 1
+        elif old_hash != paper.content_hash():
+            b.changed += 1
+        if old_hash != paper.content_hash() or rid not in b.old_rows:
+            b.todo.append((rid, paper))
+    with PaperStore(b.gen.store) as store:
+        b.lexical_todo = stale_tokens(store, b.rows)
+    pm = b.prev_manifest
+    b.model_fp, b.dim = (dict(pm.model), pm.dim) if pm else ({}, 0)
+    b.precision = (pm.extra.get("precision") if pm else None) or "unknown"
+    b.encoder = encoder_of(pm)
+
+
+def encoder_of(manifest: Manifest | None) -> str:
+    """A generation's encoder; generations before the onnx engine recorded only torch's precision."""
+    if manifest is None:
+        return "unknown"
+    return manifest.extra.get("encoder") or f"torch-{manifest.extra.get('precision') or 'unknown'}"
+
+
+def embed(b: BuildState) -> None:
+    """Load the model only when something needs embedding; refuse another model's weights.
+
+    Kiwi (and the topic code's imports) start in a thread once the model is loaded: both
+    loads hold the GIL, while encoding releases it (a full build: 15 s of Kiwi hidden)."""
+    if not (b.todo or not b.prev_manifest or _glosses_missing(b.prev_manifest)):
+        if b.lexical_todo:
+            b.lexical = Background(warm_up_tokens, b.lexical_todo)
+        return
+    b.model()
+    b.model_fp, b.dim = b.embedder.fingerprint, b.embedder.dim
+    b.precision = getattr(b.embedder, "precision", b.precision)
+    encoder = getattr(b.embedder, "encoder", f"torch-{b.precision}")
+    if b.prev_manifest and not b.rebuild:
+        if encoder != b.encoder and len(b.todo) < len(b.rows):
+            # int8 and fp32/bf16 vectors differ by more than measured harmless within one index
+            if b.progress:
+                print(f"encoder changed ({b.encoder} -> {encoder}): re-embedding all {len(b.rows)} papers",
+                      file=sys.stderr)
+            b.todo = list(b.rows)
+            b.rebuild = True  # all-new vectors: refit the adapters and re-cluster as a rebuild would
+    b.encoder = encoder
+    b.lexical = Background(warm_up_tokens, b.lexical_todo)
+    b.fresh = embed_papers(b.embedder, b.todo, b.settings.batch_size, b.progress, b.stages)
+
+
+def tokenize(b: BuildState) -> None:
+    """Store the Kiwi tokens of new and changed papers, computed in the warm-up thread `embed` started."""
+    if b.lexical is None:
+        return
+    with stage(b.stages, "Kiwi (wait)"), PaperStore(b.gen.store) as store:
+        store.put_lexical(b.lexical.result())
+
+
+def assemble_vectors(b: BuildState) -> None:
+    """Per-field matrices (fresh + carried over), agreement and suspect mask, lexicon, adapters, index vectors."""
+    ids = b.ids.tolist()
+    for f in FIELDS:
+        mat = np.empty((len(b.rows), b.dim), dtype=np.float32)
+        carried = [i for i, rid in enumerate(ids) if rid not in b.fresh]
+        if carried:
+            mat[carried] = b.old_mats[f][[b.old_rows[ids[i]] for i in carried]]
+        for i, rid in enumerate(ids):
+            if rid in b.fresh:
+                mat[i] = b.fresh[rid][f]
+        np.save(b.gen.vectors(f), mat)
+        b.per_field[f] = mat
+    np.save(b.gen.ids, b.ids)
+    with stage(b.stages, "agreement"):
+        b.agreement = agreement_scores(b.per_field["title"], b.per_field["summary"])
+    np.save(b.gen.agreement, b.agreement)
+    b.suspect = suspect_mask(b.agreement)
+    b.content_hash = corpus_hash([(p.arxiv_id, p.content_hash()) for _, p in b.rows])
+    with stage(b.stages, "lexicon"):
+        b.lexicon = lexicon_for(b.gen, b.prev, b.prev_manifest, b.rebuild, b.content_hash, b.rows,
+                                b.lexical_tokens, ~b.suspect)
+    with stage(b.stages, "adapters"):
+        b.adapters = adapters_for(b.prev, b.ids, b.per_field, ~b.suspect, b.rebuild)
+    b.adapters.save(b.gen.path)
+    b.weights = field_weights(b.settings)
+    b.index_vectors = combine(b.per_field, b.weights, b.suspect,
+                              b.adapters.summary_predictor)
+
+
+def _glosses_missing(manifest: Manifest) -> bool:
+    """A served generation without this version's glosses: the next build encodes them all, so it loads
+    the model in `embed`, where an encoder change is caught (int8 glosses never sit beside fp32 vectors)."""
+    return (manifest.extra.get("gloss") or {}).get("version") != GLOSS_VERSION
+
+
+def english_view(b: BuildState) -> None:
+    """Each paper's English gloss vector (indexer.text.gloss): kept while the paper and its suspect flag (a
+    suspect summary is not glossed) are unchanged; all redone on a rebuild, when more than a tenth of the
+    papers are new, or for another gloss version."""
+    lex = b.lexical_tokens()
+    old, old_suspect = None, None
+    if b.prev_manifest is not None and not _glosses_missing(b.prev_manifest) and not refit_needed(b.prev, b.ids, b.rebuild):
+        try:
+            old = gloss.load(b.prev.path)
+            old_suspect = suspect_mask(np.load(b.prev.agreement),
+                                       b.prev_manifest.extra.get("suspect_threshold", SUSPECT_BELOW))
+        except (OSError, ValueError):  # unreadable: encode them all
+            old = None
+    vectors = np.zeros((len(b.rows), b.dim), dtype=np.float32)
+    todo = []
+    for i, ((rid, p), sus) in enumerate(zip(b.rows, b.suspect)):
+        j = b.old_rows.get(rid) if old is not None and rid not in b.fresh else None
+        if j is not None and j < len(old) and j < len(old_suspect) and old_suspect[j] == sus:
+            vectors[i] = old[j]
+        else:
+            todo.append((i, gloss_text(field_text(p, "title"), lex.get(rid, ([], []))[1], b.lexicon, bool(sus))))
+    if todo:
+        fresh = encode_jobs(b.model(), {"gloss": todo}, b.settings.batch_size, b.progress, b.stages,
+                            desc="English glosses")
+        for i, _ in todo:
+            vectors[i] = fresh[i]["gloss"]
+    b.gloss_encoded = len(todo)
+    gloss.save(b.gen.path, vectors)
+
+
+def write_index(b: BuildState) -> None:
+    with stage(b.stages, "writes"):
+        ann = FaissANN(b.dim)
+        ann.index_vectors(b.ids, b.index_vectors)
+        ann.save(b.gen.index)
+
+
+def cluster(b: BuildState) -> None:
+    """Topics last, without the encoder: its session and arena (~0.6 GB) would sit under the topic step's peak.
+    A full re-cluster that needs topic labels loads it again (~1 s)."""
+    b.embedder = None
+    gc.collect()
+    with stage(b.stages, "topics"):
+        cluster_topics(b.gen, b.prev, b.settings, b.rows, b.index_vectors, b.per_field["title"], b.suspect,
+                       b.encode_queries, b.lexical_tokens, b.rebuild, b.progress)
+
+
+def write_manifest(b: BuildState) -> None:
+    """Last: the manifest records every file's size, so it is written when they are final."""
+    manifest = Manifest(
+        model=b.model_fp, dim=b.dim, count=len(b.rows), corpus_hash=b.content_hash,
+        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), fields=list(FIELDS),
+        weights=b.weights, max_seq_length=b.settings.max_seq_length,
+        corpus=os.pathsep.join(str(c) for c in b.settings.corpus),
+        extra={"suspect_threshold": SUSPECT_BELOW, "suspect": int(b.suspect.sum()),
+               "title_only_scale": TITLE_ONLY_SCALE, "predicted_scale": PREDICTED_SCALE,
+               "precision": b.precision, "encoder": b.encoder, "lexicon": {"version": LEXICON_VERSION, "tokenizer": TOKENIZER_VERSION, "terms": len(b.lexicon)},
+               "gloss": {"version": GLOSS_VERSION, "encoded": b.gloss_encoded},
+               "adapter": {"version": ADAPTER_VERSION, "maps": sorted(b.adapters.maps),
+                           "sha": b.adapters.fingerprint() if b.adapters.maps else None}},
+    )
+    with PaperStore(b.gen.store) as store:
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the store's size is final before it is recorded
+    manifest.record_files(b.gen.path)
+    manifest.save(b.gen.manifest)
+
+
+STEPS = (sync_store, plan, embed, tokenize, assemble_vectors, english_view, write_index, cluster, write_manifest)
+
+
+def _load_vectors(gen: Generation) -> tuple[dict[int, int], dict[str, np.ndarray]]:
+    """The served generation's vectors: row id -> row, and field -> matrix."""
+    try:
+        ids = np.load(gen.ids)
+        mats = {f: np.load(gen.vectors(f)) for f in FIELDS}
+    except FileNotFoundError:
+        return {}, {}
+    return {int(rid): i for i, rid in enumerate(ids)}, mats
+
+
+def _copy_sqlite(src: Path, dst: Path) -> None:
+    """Consistent copy of the served store via SQLite's backup API."""
+    with sqlite3.connect(str(src)) as s, sqlite3.connect(str(dst)) as d:
+        s.backup(d)
+    d.close()
+    s.close()

@@ -1,0 +1,106 @@
+"""Open the served index generation read-only: store, FAISS index, vectors, manifest."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from indexer.text import gloss
+from indexer.dense.adapter import ADAPTER_FILE, Adapters
+from indexer.storage.ann import FaissANN
+from indexer.topics.clusters import Clustering
+from indexer.text.gloss import GLOSS_FILE
+from indexer.storage.layout import (
+    IDS_FILE,
+    INDEX_FILE,
+    MANIFEST_FILE,
+    STORE_FILE,
+    DataDir,
+    Generation,
+)
+from indexer.text.lexicon import LEXICON_FILE, Lexicon
+from indexer.storage.manifest import Manifest
+from indexer.storage.store import PaperStore
+
+
+class IndexMissingError(RuntimeError):
+    pass
+
+
+@dataclass
+class LoadedIndex:
+    generation: Generation
+    manifest: Manifest
+    store: PaperStore
+    ann: FaissANN
+    ids: np.ndarray                   # row ids, aligned with every vectors[field]
+    vectors: dict[str, np.ndarray]    # field -> (n, dim) unit vectors
+    agreement: np.ndarray             # title-summary agreement per row (indexer.dense.agreement)
+    clustering: Clustering | None = None   # topic clusters and 2-D map (indexer.topics.clusters)
+    adapters: Adapters = field(default_factory=lambda: Adapters({}))  # corpus adapters (indexer.dense.adapter)
+    lexicon: Lexicon = field(default_factory=Lexicon)                 # ko<->en lexicon (indexer.text.lexicon)
+    gloss: np.ndarray | None = None   # English view per row (indexer.text.gloss); None in older generations
+
+    def close(self) -> None:
+        self.store.close()
+
+    def row_of(self) -> dict[int, int]:
+        """Row id -> position in `ids` / `vectors`."""
+        return {int(r): i for i, r in enumerate(self.ids)}
+
+
+def open_index(data_dir: Path) -> LoadedIndex:
+    """Open the served generation; an unreadable part is named (`<generation>/<file>: problem`)."""
+    data = DataDir(data_dir)
+    gen = data.current()
+    if gen is None:
+        built = data.generations.is_dir() and any(not p.name.startswith(".") for p in data.generations.iterdir())
+        problem = data.pointer_problem() if data.pointer.exists() or built else None
+        raise IndexMissingError(f"no index in {data_dir} ({problem}); build one with `papersearch index`"
+                                if problem else f"no index in {data_dir}; build one with `papersearch index`")
+
+    def part(name: str, load):
+        try:
+            return load()
+        except Exception as exc:  # noqa: BLE001 - whatever a damaged file raises, name the file
+            what = "missing" if isinstance(exc, FileNotFoundError) else f"unreadable ({exc})"
+            raise IndexMissingError(f"index generation {gen.name} in {data_dir}: {name} is {what}; "
+                                    "rebuild with `papersearch index`") from exc
+
+    manifest = part(MANIFEST_FILE, lambda: Manifest.load(gen.manifest))
+    problems = manifest.file_problems(gen.path)
+    if problems:
+        raise IndexMissingError(f"index generation {gen.name} in {data_dir}: {'; '.join(problems)}; "
+                                "rebuild with `papersearch index`")
+    ann = part(INDEX_FILE, lambda: FaissANN.load(gen.index))
+    ids = part(IDS_FILE, lambda: np.load(gen.ids))
+    vectors = {f: part(gen.vectors(f).name, lambda f=f: np.load(gen.vectors(f))) for f in manifest.fields}
+    agreement = part(gen.agreement.name, lambda: np.load(gen.agreement))
+    clustering = part("clusters.json / clusters.npy / map2d.npy", lambda: Clustering.load(gen.path))
+    adapters = part(ADAPTER_FILE, lambda: Adapters.load(gen.path))
+    lexicon = part(LEXICON_FILE, lambda: Lexicon.load(gen.path))
+    english = part(GLOSS_FILE, lambda: _gloss_vectors(gen, manifest, len(ids)))
+    store = part(STORE_FILE, lambda: _open_store(gen))
+    return LoadedIndex(gen, manifest, store, ann, ids, vectors, agreement, clustering, adapters, lexicon, english)
+
+
+def _gloss_vectors(gen: Generation, manifest: Manifest, rows: int) -> np.ndarray | None:
+    if "gloss" not in manifest.extra:  # built before the English view
+        return None
+    vecs = gloss.load(gen.path)
+    if vecs.shape != (rows, manifest.dim):
+        raise ValueError(f"{vecs.shape[0]} rows of {vecs.shape[1:]} for {rows} papers of dim {manifest.dim}")
+    return vecs
+
+
+def _open_store(gen: Generation) -> PaperStore:
+    if not gen.store.is_file():
+        raise FileNotFoundError(gen.store)
+    store = PaperStore(gen.store)
+    try:
+        store.count()  # a truncated or foreign file fails here, not in the first request
+    except BaseException:
+        store.close()
+        raise
+    return store

