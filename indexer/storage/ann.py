@@ -1,19 +1,69 @@
-"""Exact inner-product ANN over stable int64 ids, behind a small swappable interface.
+"""Inner-product ANN over stable int64 ids, behind a small swappable interface.
 
-Modelled on txtai's ANN base: index/append/delete/search/save/load. The FAISS
-index is an `IndexIDMap2(IndexFlatIP)`: exact search (5k x 384 is a few ms),
-ids are the store's row ids, and filters are applied *inside* the search with
-an `IDSelectorBatch`, so k matches come back whenever k papers pass the filter.
+Modelled on txtai's ANN base: `ANN` names index/append/delete/search/save/load and
+backends register by name in `ANN_BACKENDS`. The one backend today, "faiss-flat",
+is an `IndexIDMap2(IndexFlatIP)`: exact search (5k x 384 is a few ms), ids are the
+store's row ids, and filters are applied *inside* the search with an
+`IDSelectorBatch`, so k matches come back whenever k papers pass the filter.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from pathlib import Path
+from typing import Callable
 
 import faiss
 import numpy as np
 
+from papersearch.registry import Registry
 
-class FaissANN:
+
+class ANN(ABC):
+    """What the build writes and the reader searches; a backend implements every method."""
+
+    dim: int
+
+    @property
+    @abstractmethod
+    def count(self) -> int: ...
+
+    def index_vectors(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Replace the whole index."""
+        self.delete(self.ids())
+        self.append(ids, vectors)
+
+    @abstractmethod
+    def append(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
+
+    @abstractmethod
+    def delete(self, ids: np.ndarray) -> int: ...
+
+    @abstractmethod
+    def ids(self) -> np.ndarray: ...
+
+    @abstractmethod
+    def search(self, queries: np.ndarray, k: int,
+               allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]: ...
+
+    @abstractmethod
+    def save(self, path: Path) -> None: ...
+
+    @classmethod
+    @abstractmethod
+    def load(cls, path: Path) -> "ANN": ...
+
+
+ANN_BACKENDS: Registry[Callable[[int], ANN]] = Registry("ANN backend")
+DEFAULT_BACKEND = "faiss-flat"
+
+
+def ann_backend(name: str = DEFAULT_BACKEND) -> type[ANN]:
+    """The backend class registered under `name` (its constructor takes the dimension, `load` a path)."""
+    return ANN_BACKENDS.get(name)  # type: ignore[return-value]
+
+
+@ANN_BACKENDS.register(DEFAULT_BACKEND)
+class FaissANN(ANN):
     def __init__(self, dim: int):
         self.dim = dim
         self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))

@@ -3,9 +3,9 @@
 Computed at build time and stored with the index generation (`clusters.json`,
 `clusters.npy`, `map2d.npy`), so the web page, the API and notebooks all show the
 same topics without recomputing them. Seeded: the same input gives the same topics.
-The pieces live in their own modules: `topic_space` (what is clustered),
-`topic_graph` (communities, grab-bags dissolved), `topic_labels`, `topic_trends`,
-`topic_quality` (the measures the goals are stated in).
+The pieces live in their own modules of this package: `space` (what is clustered),
+`graph` (communities, grab-bags dissolved), `labels`, `trends`, `quality` (the
+measures the goals are stated in). Methods register by name in `CLUSTER_METHODS`.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import json
 import math
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -23,10 +24,10 @@ from indexer.topics.graph import OTHER, RESOLUTION, graph_topics
 from indexer.topics.labels import Encode, label_topics
 from indexer.topics.quality import knn_rows
 from indexer.topics.trends import growth, windows
+from papersearch.registry import Registry
 
 SEED = 1234
 CLUSTERS_VERSION = 4  # bump when labelling or clustering changes, so stored clusters are recomputed
-METHODS = ("graph", "kmeans", "hdbscan")
 NOISE = OTHER  # HDBSCAN's "no cluster" is the "other" group too
 OTHER_LABEL = "other · 기타 (no coherent topic)"
 
@@ -39,7 +40,7 @@ class Cluster:
     terms_ko: list[str]                 # key phrases of their Korean summaries
     central: list[str]                  # arXiv ids closest to the topic's centre
     monthly: dict[str, int] = field(default_factory=dict)   # "YYYY-MM" of first appearance -> papers
-    growth: float = 0.0                 # topic_trends.Growth.score: log2 share ratio, last 3 months vs 6 before
+    growth: float = 0.0                 # trends.Growth.score: log2 share ratio, last 3 months vs 6 before
     recent: int = 0
     before: int = 0
     other: bool = False                 # the explicit group of papers in no coherent topic
@@ -57,7 +58,7 @@ class TopicInput:
     """Everything topics are computed from, row-aligned with the index."""
     papers: list[Paper]
     vectors: np.ndarray            # unit embedding rows as the search index holds them
-    topic: np.ndarray              # topic_space.topic_vectors rows: what is clustered and mapped
+    topic: np.ndarray              # space.topic_vectors rows: what is clustered and mapped
     summary_tokens: list[list[str]]
     suspect: np.ndarray            # summaries that describe another paper (never used for labels)
 
@@ -155,15 +156,17 @@ def _exact_knn(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, Non
     return indices, dists, None
 
 
+Assign = Callable[[np.ndarray, "int | None", float], np.ndarray]
+CLUSTER_METHODS: Registry[Assign] = Registry("clustering method")
+CLUSTER_METHODS.add("graph", lambda topic, k, resolution: graph_topics(topic, resolution))
+CLUSTER_METHODS.add("kmeans", lambda topic, k, resolution: kmeans(topic, k or default_k(len(topic))))
+CLUSTER_METHODS.add("hdbscan", lambda topic, k, resolution: hdbscan(topic))
+METHODS = CLUSTER_METHODS.names()
+
+
 def assign_topics(topic: np.ndarray, method: str = "graph", k: int | None = None,
                   resolution: float = RESOLUTION) -> np.ndarray:
-    if method == "graph":
-        return graph_topics(topic, resolution)
-    if method == "kmeans":
-        return kmeans(topic, k or default_k(len(topic)))
-    if method == "hdbscan":
-        return hdbscan(topic)
-    raise ValueError(f"unknown clustering method {method!r}; use one of {', '.join(METHODS)}")
+    return CLUSTER_METHODS.get(method)(topic, k, resolution)
 
 
 def cluster_papers(inp: TopicInput, method: str = "graph", k: int | None = None, resolution: float = RESOLUTION,

@@ -4,7 +4,7 @@ k-means cuts the topic space into cells of similar size whether or not a subject
 lives there, which made grab-bags (Depth Anything V2 next to "The GAN is dead"
 and a time-series model). Communities of the 10-nearest-neighbour graph follow
 where papers actually sit together; a community whose members' neighbours are
-still mostly elsewhere (topic_quality.MIN_CONSISTENCY) is dissolved: each member
+still mostly elsewhere (quality.MIN_CONSISTENCY) is dissolved: each member
 joins the topic most of its neighbours are in, or the explicit "other" group.
 """
 from __future__ import annotations

@@ -109,7 +109,7 @@ def plot_trends(c: Clustering, top: int = 8, ax=None):
 
 
 def rising(c: Clustering, top: int = 10, fading: bool = False) -> list:
-    """Topics by growth (topic_trends), fastest rising first, or fastest fading first."""
+    """Topics by growth (topics.trends), fastest rising first, or fastest fading first."""
     topics = [cl for cl in c.clusters if not cl.other]
     return sorted(topics, key=lambda cl: (cl.growth if fading else -cl.growth, cl.id))[:top]
 

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from indexer.storage.ann import FaissANN, drop_padding
 
@@ -46,3 +47,16 @@ def test_delete_and_append():
     assert sorted(ann.ids().tolist()) == [1, 3, 9]
     _, got = ann.search(unit(1, 4, seed=5), 1)
     assert got[0][0] == 9
+
+
+def test_backends_register_by_name_and_share_the_base():
+    from indexer.storage.ann import ANN, ANN_BACKENDS, DEFAULT_BACKEND, ann_backend
+    from papersearch.registry import UnknownStrategy
+
+    assert DEFAULT_BACKEND in ANN_BACKENDS and ann_backend() is FaissANN and issubclass(FaissANN, ANN)
+    ann = ann_backend()(4)
+    ann.append(np.array([5, 6]), np.eye(4, dtype=np.float32)[:2])
+    ann.index_vectors(np.array([7]), np.eye(4, dtype=np.float32)[2:3])   # replaces, through the base's contract
+    assert ann.ids().tolist() == [7]
+    with pytest.raises(UnknownStrategy, match="faiss-flat"):
+        ann_backend("hnsw")
