@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q $(WHEELS) "torch==2.13.0"
 	$(BIN)/pip install -q $(WHEELS) -e ".[dev]"
-	$(BIN)/python -m models.convert
+	$(BIN)/python -m models.loading
 	touch $(STAMP)
 
 index: install

@@ -36,7 +36,7 @@ class EngineHolder:
             target = self.current_generation()
             try:
                 if self.embedder is None:
-                    from indexer.pipeline.build import embedder_for
+                    from models.loading import embedder_for
 
                     self.embedder = embedder_for(self.settings, serving=True)
                 new = SearchEngine.open(self.settings, embedder=self.embedder)

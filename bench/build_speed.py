@@ -90,7 +90,7 @@ def child_baseline(n: int, out: str) -> dict:
 
 
 def child_ours(n: int, out: str) -> dict:
-    from indexer.pipeline.build import embedder_for
+    from models.loading import embedder_for
     from indexer.pipeline.encoding import embed_papers
     from papersearch.settings import Settings
 

@@ -86,7 +86,7 @@ _model: list = []
 
 
 def search_ids(data: Path) -> list[str]:
-    from indexer.pipeline.build import embedder_for
+    from models.loading import embedder_for
     from search.engine import SearchEngine
 
     if not _model:

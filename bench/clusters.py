@@ -32,10 +32,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer.pipeline.build import embedder_for  # noqa: E402
 from indexer.topics.clusters import OTHER, assign_topics, default_k, kmeans  # noqa: E402
 from indexer.topics.plots import main_mass_fill  # noqa: E402
 from indexer.reading.reader import open_index  # noqa: E402
+from models.loading import embedder_for  # noqa: E402
 from papersearch.settings import Settings  # noqa: E402
 from indexer.pipeline.topic_input import from_index  # noqa: E402
 from indexer.topics.labels import label_topics  # noqa: E402

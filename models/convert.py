@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
@@ -23,11 +24,11 @@ import numpy as np
 from safetensors.numpy import save_file
 
 from models.e5s1 import E5S1Model, read_e5s1
+from models.interface import PROMPTS
 from models.xlmr_tokenizer import BOS, EOS, MASK, PAD, UNK, build_tokenizer
 
 CONVERTER_VERSION = 1
 MARKER = "papersearch_source.json"  # written last: its presence means "complete"
-PROMPTS = {"query": "query: ", "passage": "passage: "}
 VARIANT_FILES = {"original": "e5-small-q4.bin", "enpt": "e5-small-enpt-q4.bin"}
 
 _LAYER_NAMES = {
@@ -155,7 +156,7 @@ def checkpoint_name(sha256: str, variant: str) -> str:
     return f"multilingual-e5-small-{variant}-{sha256[:16]}-c{CONVERTER_VERSION}"
 
 
-def publish_dir(final: Path, marker: str, fill) -> Path:
+def publish_dir(final: Path, marker: str, fill: Callable[[Path], object]) -> Path:
     """Create `final` atomically: `fill(tmp)` writes a temp dir beside it (the `marker` file last), then it is
     renamed into place. Concurrent or interrupted runs never leave a half-written directory behind."""
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -196,19 +197,3 @@ def read_source(checkpoint: Path) -> dict | None:
     """The provenance record of a converted checkpoint, or None for other models."""
     marker = Path(checkpoint) / MARKER
     return json.loads(marker.read_text(encoding="utf-8")) if marker.is_file() else None
-
-
-def main() -> None:
-    """`python -m models.convert`: prepare the default model at install time, so first use is instant:
-    the checkpoint, then its ONNX Runtime graphs (fp32 and int8, ~35 s)."""
-    from models.onnx_export import ensure_onnx
-    from papersearch.settings import Settings
-
-    cache = Settings().model_cache
-    path = ensure_checkpoint(cache)
-    print(f"model checkpoint ready: {path}")
-    print(f"onnx graphs ready: {ensure_onnx(path, cache)}")
-
-
-if __name__ == "__main__":
-    main()

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from models.embedder import PrefixedEncoding
+from models.interface import PrefixedEncoding, unit_rows
 from models.onnx_export import GRAPHS, read_export
+from models.spm_tokenizer import SpmTokenizer
+from models.spm_tokenizer import load as load_spm
 
 ENGINE = "onnx"
 
@@ -25,7 +27,7 @@ def _session(path: Path, threads: int, spin: bool = True):
     """`spin=False` for a server: its threads would spin after every one-query run, on the cores the
     other requests' Python and the clients need (`bench/load.py --requests 250`, 8 concurrent searches:
     39-47 -> 105-108 requests/s, one client: p50 27-30 -> 13.5-13.9 ms)."""
-    import onnxruntime as ort
+    import onnxruntime as ort  # third-party, imported when a session is made: importing this module stays cheap
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads  # 0 = one per physical core
@@ -40,6 +42,7 @@ class _HFTokenizer:
     """`tokenizers` for checkpoints whose tokenizer sentencepiece cannot stand in for (e.g. WordPiece)."""
 
     def __init__(self, checkpoint: Path, max_length: int) -> None:
+        # third-party, imported only for the tokenizers sentencepiece cannot replace
         from tokenizers import Tokenizer
 
         self._tok = Tokenizer.from_file(str(checkpoint / "tokenizer.json"))
@@ -50,11 +53,9 @@ class _HFTokenizer:
         return [e.ids for e in self._tok.encode_batch(texts)]
 
 
-def _tokenizer(checkpoint: Path, max_length: int, cache: Path):
+def _tokenizer(checkpoint: Path, max_length: int, cache: Path) -> SpmTokenizer | _HFTokenizer:
     """sentencepiece where the tokenizer is an XLM-R unigram (models.spm_tokenizer: 282 -> ~77 MB), else tokenizers."""
-    from models.spm_tokenizer import load
-
-    spm = load(checkpoint / "tokenizer.json", cache, max_length)
+    spm = load_spm(checkpoint / "tokenizer.json", cache, max_length)
     return spm if spm is not None else _HFTokenizer(checkpoint, max_length)
 
 
@@ -111,7 +112,7 @@ class OnnxEmbedder(PrefixedEncoding):
         order = np.argsort(-lengths, kind="stable")
         bar = None
         if show_progress:
-            from tqdm import tqdm
+            from tqdm import tqdm  # third-party, only for a build's progress bar
 
             bar = tqdm(total=len(texts), desc="encoding", unit="text")
         for start in range(0, len(order), batch_size):
@@ -128,5 +129,4 @@ class OnnxEmbedder(PrefixedEncoding):
                 bar.update(len(rows))
         if bar is not None:
             bar.close()
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return np.ascontiguousarray(out / np.maximum(norms, 1e-12), dtype=np.float32)
+        return unit_rows(out)

@@ -34,6 +34,7 @@ from importlib import metadata
 from pathlib import Path
 
 from models.convert import file_sha256, publish_dir, read_source
+from models.torch_engine import load_sentence_transformer, state_dict_sha256
 
 EXPORT_VERSION = 3
 MARKER = "onnx_export.json"  # written last: its presence means "complete"
@@ -125,6 +126,7 @@ def ensure_onnx(checkpoint: Path, cache_dir: Path) -> Path:
 
 
 def _export(checkpoint: Path, out: Path) -> dict:
+    # heavy third-party imports, only when exporting: a process that only encodes never loads torch
     import onnx
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -185,14 +187,12 @@ def _fingerprint_sha(checkpoint: Path) -> str:
     recorded = (read_source(checkpoint) or {}).get("weights_sha256")
     if recorded:
         return recorded
-    from models.embedder import _load_sentence_transformer, _state_dict_sha256
-
-    return _state_dict_sha256(_load_sentence_transformer(str(checkpoint)))
+    return state_dict_sha256(load_sentence_transformer(str(checkpoint)))
 
 
 def ffn_outputs(graph: Path) -> list[str]:
     """The FFN output projections (MatMul after the GELU) of an exported BERT graph."""
-    import onnx
+    import onnx  # third-party, only when exporting
 
     model = onnx.load(str(graph), load_external_data=False)
     return [n.name for n in model.graph.node if n.op_type == "MatMul"

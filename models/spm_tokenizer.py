@@ -29,6 +29,8 @@ import json
 import re
 from pathlib import Path
 
+from models.convert import file_sha256, publish_dir
+
 ENCODE_FILE, NORMALIZE_FILE, META_FILE = "encode.model", "normalize.model", "meta.json"
 SPM_VERSION = 1
 METASPACE = "\u2581"
@@ -38,7 +40,7 @@ _HEX = re.compile(r"\\x\{([0-9A-Fa-f]+)\}")
 
 class SpmTokenizer:
     def __init__(self, directory: Path, max_length: int) -> None:
-        import sentencepiece as spm
+        import sentencepiece as spm  # third-party, imported when a tokenizer is made
 
         meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
         self._encoder = spm.SentencePieceProcessor(model_file=str(directory / ENCODE_FILE))
@@ -86,8 +88,6 @@ class SpmTokenizer:
 def load(tokenizer_json: Path, cache: Path, max_length: int) -> SpmTokenizer | None:
     """The sentencepiece form of `tokenizer_json`, built once into `cache` (keyed by the file's hash);
     None when it has another shape or the cache cannot be written (the caller keeps `tokenizers`)."""
-    from models.convert import file_sha256, publish_dir
-
     if max_length < 2:
         raise ValueError(f"max_length {max_length}: a sequence needs room for <s> and </s>")
     final = Path(cache) / f"spm-v{SPM_VERSION}-{file_sha256(Path(tokenizer_json))[:16]}"
@@ -131,6 +131,7 @@ def _write(tmp: Path, spec: dict) -> None:
 
 
 def _proto(vocab: list, spec: dict, normalizer: str, charsmap: bytes) -> bytes:
+    # third-party (protobuf), imported only when building
     from sentencepiece import sentencepiece_model_pb2 as pb
 
     m = pb.ModelProto()

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from indexer.dense.agreement import suspect_mask
-from indexer.pipeline.build import DiskFullError, EmptyCorpusError, build_index, embedder_for
+from indexer.pipeline.build import DiskFullError, EmptyCorpusError, build_index
 from papersearch.cli_common import (
     UserError, console, existing_path, friendly_errors, make_settings, print_json, print_kv_table,
 )
@@ -22,7 +22,8 @@ from indexer.reading.reader import IndexMissingError, open_index
 from indexer.reading.stats import index_stats
 from indexer.storage.store import StoreError
 from indexer.reading.verify import verify as verify_index
-from models.embedder import ModelError
+from models.interface import ModelError
+from models.loading import embedder_for
 
 # uvicorn closes idle keep-alive connections after 5 s by default; a client reusing one at that moment gets a
 # reset (chaos bench: 1-2 ReadErrors in ~20,000 requests while builds slowed the server); idle clients are cheap

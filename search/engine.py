@@ -108,7 +108,7 @@ class SearchEngine:
         try:
             idx.manifest.check_model(settings.model)
             if embedder is None:
-                from indexer.pipeline.build import embedder_for
+                from models.loading import embedder_for
 
                 embedder = embedder_for(settings, serving=True)
             # a server reloading a rebuilt index must not query it with another model's vectors

@@ -19,7 +19,7 @@ def corpus_dir() -> Path:
 @pytest.fixture(scope="session")
 def embedder():
     """The real default model, loaded once per test session."""
-    from indexer.pipeline.build import embedder_for
+    from models.loading import embedder_for
     from papersearch.settings import Settings
 
     return embedder_for(Settings())

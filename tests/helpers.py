@@ -89,6 +89,8 @@ EDGE_CASES = [
 
 
 class FakeST:
+    """A sentence-transformers stand-in: fixed dim 8, records what it was asked to encode."""
+
     def __init__(self, prompts=None, limit=256):
         self.prompts = prompts or {}
         self.max_seq_length = limit
@@ -99,3 +101,8 @@ class FakeST:
     def encode(self, texts, **kwargs):
         self.seen, self.kwargs = list(texts), kwargs
         return np.ones((len(texts), 8), dtype=np.float64) * 3.0  # not unit: the wrapper must normalise
+
+
+def use_fake_sentence_transformer(monkeypatch, make=FakeST) -> None:
+    """Every torch loader (models.loaders) gets `make()` instead of reading a real model from disk."""
+    monkeypatch.setattr("models.loaders.load_sentence_transformer", lambda name: make())

