@@ -1,7 +1,9 @@
 """FastAPI dependencies: the served engine and the app settings."""
 from __future__ import annotations
 
-from fastapi import Request, Response
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
 
 from api.errors import IndexNotReady
 from api.state import EngineHolder
@@ -17,5 +19,9 @@ def engine(request: Request, response: Response) -> SearchEngine:
     e = h.engine  # one reference per request: a concurrent reload cannot pull it away
     if e is None:
         raise IndexNotReady(h.error or "the index is not loaded yet; build it with `papersearch index`")
-    response.headers["X-Index-Generation"] = e.idx.generation.name  # which generation answered (chaos bench)
+    response.headers["X-Index-Generation"] = e.generation  # which generation answered (chaos bench)
     return e
+
+
+# the holder as a route parameter: routers ask for it without knowing where it is kept
+Holder = Annotated[EngineHolder, Depends(holder)]

@@ -9,12 +9,38 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 
-from indexer.storage.layout import DataDir
 from papersearch.settings import Settings
 from search.engine import SearchEngine
+from search.status import PointerState, pointer_state
 
 log = logging.getLogger("papersearch.api")
+T = TypeVar("T")
+
+
+class GenerationCache:
+    """Things rendered from a generation (the static topic map), kept for one generation at a time.
+
+    Keyed by generation rather than cleared on reload: a request still on the old engine stores its
+    rendering under the old name, so it can never be served for the new index.
+    """
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, str], object] = {}
+        self._lock = threading.Lock()
+
+    def get(self, generation: str, key: str, make: Callable[[], T]) -> T:
+        with self._lock:
+            hit = self._items.get((generation, key))
+        if hit is not None:
+            return hit  # type: ignore[return-value]
+        value = make()  # outside the lock: rendering takes a while and other requests keep flowing
+        with self._lock:
+            self._items = {k: v for k, v in self._items.items() if k[0] == generation}
+            self._items[(generation, key)] = value
+        return value
 
 
 class EngineHolder:
@@ -24,11 +50,14 @@ class EngineHolder:
         self.engine: SearchEngine | None = None
         self.error: str | None = None
         self.failed: str | None = None   # the generation that last failed to load: not retried until CURRENT moves
+        self.cache = GenerationCache()
         self._lock = threading.Lock()
 
+    def pointer(self) -> PointerState:
+        return pointer_state(self.settings.data_dir)
+
     def current_generation(self) -> str | None:
-        gen = DataDir(self.settings.data_dir).current()
-        return gen.name if gen else None
+        return self.pointer().current
 
     def load(self) -> bool:
         """(Re)load the served generation; keep serving the old engine if the new one fails."""
@@ -43,16 +72,16 @@ class EngineHolder:
             except Exception as exc:  # noqa: BLE001 - any failure must leave the old engine serving
                 self.error, self.failed = str(exc), target
                 log.error("index load failed, still serving %s: %s",
-                          self.engine.idx.generation.name if self.engine else "nothing", exc)
+                          self.engine.generation if self.engine else "nothing", exc)
                 return False
             self.engine, self.error, self.failed = new, None, None
-            log.info("serving generation %s (%d papers)", new.idx.generation.name, new.size)
+            log.info("serving generation %s (%d papers)", new.generation, new.size)
             return True
 
     def maybe_reload(self) -> bool:
         """Reload when CURRENT names another generation than the one served."""
         gen = self.current_generation()
-        served = self.engine.idx.generation.name if self.engine else None
+        served = self.engine.generation if self.engine else None
         if gen == served and self.failed is not None:  # CURRENT is back on the served generation: all good
             self.error = self.failed = None
         if gen is not None and gen != served and gen != self.failed:

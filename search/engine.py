@@ -31,6 +31,7 @@ from search.lexical import LexicalIndex
 from search.ranking import HybridParams, fuse, rerank
 from search.schemas import RankMode, SearchResponse, SearchResult
 from search.snippet import make_snippet
+from search.topics import TopicView
 from indexer.text.tokenize import tokens
 
 MAX_QUERY_CHARS = 500
@@ -376,3 +377,14 @@ class SearchEngine:
             cluster=int(self.columns.clusters[i]) if self.columns.clusters is not None else None,
             agreement=round(float(self.agreement[i]), 4),
         )
+
+    # ---- read-only views for the API (search.topics, search.status) -------------------------
+    @property
+    def generation(self) -> str:
+        """The served generation's name: which index answered (X-Index-Generation, /healthz)."""
+        return self.idx.generation.name
+
+    @property
+    def topics(self) -> TopicView | None:
+        """The served topics, or None for an index built without them."""
+        return TopicView(self.clustering, self.papers, self.pos_of) if self.clustering is not None else None

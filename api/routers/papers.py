@@ -7,22 +7,13 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from api.deps import engine
 from api.schemas import PaperDetail, SimilarMethod, SimilarRequest
+from api.views import paper_detail
 from search.engine import MAX_K, SearchEngine
 from search.schemas import SearchResponse
 
 router = APIRouter(prefix="/api", tags=["papers"])
 
 ArxivId = Annotated[str, Path(max_length=100, description="arXiv id, e.g. 2404.03592")]
-
-
-def paper_detail(e: SearchEngine, arxiv_id: str) -> PaperDetail:
-    p = e.paper(arxiv_id)
-    suspect, agreement = e.is_suspect(p.arxiv_id)
-    return PaperDetail(
-        arxiv_id=p.arxiv_id, title=p.title, authors=p.authors, authors_truncated=p.authors_truncated,
-        votes=p.votes, dates=p.dates, first_seen=p.first_seen, last_seen=p.last_seen, arxiv_url=p.arxiv_url,
-        thumbnail_url=p.thumbnail_url, sections=p.sections, summary_suspect=suspect, agreement=round(agreement, 4),
-    )
 
 
 @router.get("/papers/{arxiv_id:path}/similar", response_model=SearchResponse)

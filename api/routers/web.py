@@ -17,9 +17,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from api.deps import engine
-from api.routers.clusters import TopicOrder, ordered
-from api.routers.papers import paper_detail
+from api.deps import Holder, engine
+from api.schemas import TopicOrder
+from api.views import ordered, paper_detail
 from search.engine import MAX_K, NotFoundError, QueryError, SearchEngine
 from search.filters import FilterError, Filters
 from search.schemas import RankMode
@@ -84,16 +84,13 @@ def home(request: Request, e: Annotated[SearchEngine, Depends(engine)]):
             resp = e.search(q, k=k, filters=filters, mode=RankMode(mode))
         except (QueryError, NotFoundError) as exc:
             problems.append(str(exc))
+    t = e.topics
     return templates.TemplateResponse(request, "search.html", {
         "form": form, "mode": mode, "modes": list(RankMode.__members__), "resp": resp, "problems": problems,
-        "papers": e.size, "k": k, "cluster_labels": _labels(e),
+        "papers": e.size, "k": k, "cluster_labels": t.labels() if t else {},
         "facet_url": lambda cid: "/?" + urlencode({**{k: v for k, v in form.items() if v}, "cluster": cid}),
         "all_topics_url": "/?" + urlencode({k: v for k, v in form.items() if v and k != "cluster"}),
     })
-
-
-def _labels(e: SearchEngine) -> dict[str, str]:
-    return {str(c.id): c.label for c in e.clustering.clusters} if e.clustering else {}
 
 
 @router.get("/topics", response_class=HTMLResponse)
@@ -103,7 +100,8 @@ def topics(request: Request, e: Annotated[SearchEngine, Depends(engine)]):
     if view not in TopicOrder.__members__:
         problems.append(f"view: expected one of {', '.join(TopicOrder.__members__)}, got {view!r}")
         view = "size"
-    rows = ordered(e.clustering, TopicOrder(view)) if e.clustering else []
+    t = e.topics
+    rows = ordered(t, TopicOrder(view)) if t else []
     months = sorted({m for cl in rows for m in cl.monthly if m})
 
     def spark(cl) -> str:  # polyline points of papers per month, 4 px a month, 20 px high
@@ -112,39 +110,30 @@ def topics(request: Request, e: Annotated[SearchEngine, Depends(engine)]):
         return " ".join(f"{i * 4},{19 - 18 * n / top:.1f}" for i, n in enumerate(counts))
 
     return templates.TemplateResponse(request, "topics.html", {
-        "c": e.clustering, "rows": rows, "view": view, "views": list(TopicOrder.__members__), "problems": problems,
-        "papers": e.papers, "pos_of": e.pos_of, "months": months, "spark": spark,
+        "c": t, "rows": rows, "view": view, "views": list(TopicOrder.__members__), "problems": problems,
+        "title_of": t.title_of if t else None, "months": months, "spark": spark,
     })
 
 
-_png: dict[str, bytes] = {}  # generation name -> rendered map (rendered once per loaded index)
-
-
 @router.get("/topics/map.png")
-def topics_map(e: Annotated[SearchEngine, Depends(engine)]):
-    from indexer.topics.plots import map_png
-
-    if e.clustering is None:
+def topics_map(e: Annotated[SearchEngine, Depends(engine)], h: Holder):
+    t = e.topics
+    if t is None:
         return Response(status_code=404)
-    gen = e.idx.generation.name
-    png = _png.get(gen)
-    if png is None:  # a reload may clear the cache under a request still on the old engine: keep a local
-        png = map_png(e.clustering)
-        _png.clear()
-        _png[gen] = png
-    return Response(png, media_type="image/png")
+    return Response(h.cache.get(e.generation, "map.png", t.map_png), media_type="image/png")
 
 
 @router.get("/topics/{cluster_id}", response_class=HTMLResponse)
 def topic(request: Request, cluster_id: int, e: Annotated[SearchEngine, Depends(engine)]):
-    target = e.clustering.resolve(cluster_id) if e.clustering else None
+    t = e.topics
+    target = t.resolve(cluster_id) if t else None
     if target is None:
         return templates.TemplateResponse(request, "notfound.html", {"message": f"no topic {cluster_id}"},
                                           status_code=404)
     if target != cluster_id:  # a retired id: the topic most of its papers joined
         return RedirectResponse(f"/topics/{target}", status_code=307)
     total, results = e.cluster_papers(cluster_id, 100)
-    return templates.TemplateResponse(request, "topic.html", {"cl": e.clustering.get(cluster_id), "total": total,
+    return templates.TemplateResponse(request, "topic.html", {"cl": t.get(cluster_id), "total": total,
                                                               "results": results})
 
 
