@@ -31,6 +31,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.checkout import pin_defaults_to_checkout  # noqa: E402
+
+pin_defaults_to_checkout()
 
 from indexer.pipeline.build import embedder_for  # noqa: E402
 from indexer.topics.clusters import OTHER, assign_topics, default_k, kmeans  # noqa: E402

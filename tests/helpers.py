@@ -11,8 +11,9 @@ from indexer.ingest.records import Paper
 from indexer.topics.clusters import TopicInput
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = Path(os.environ.get("PAPERSEARCH_CORPUS", REPO.parent / "shared" / "corpus" / "daily_papers_ko" / "paper_logs"))
-SEEDS = Path(os.environ.get("PAPERSEARCH_SEEDS") or REPO.parent / "shared" / "seeds")
+SHARED = Path(os.environ.get("PAPERSEARCH_SHARED") or REPO.parent / "shared")
+CORPUS = Path(os.environ.get("PAPERSEARCH_CORPUS", SHARED / "corpus" / "daily_papers_ko" / "paper_logs"))
+SEEDS = Path(os.environ.get("PAPERSEARCH_SEEDS") or SHARED / "seeds")
 
 
 def copy_days(corpus: Path, dest: Path, files: list[str]) -> Path:
