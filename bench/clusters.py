@@ -14,7 +14,7 @@ map's frame the main mass of the stored 2-D map fills (the page draws that map).
 
 BERTopic (UMAP 5-d + HDBSCAN + c-TF-IDF, its defaults) runs on the same topic
 vectors when installed (`pip install bertopic==0.17.4`; not a dependency of the
-product: it did not do the job as well, see the README).
+product: it did not do the job as well, see docs/benchmarks.md).
 """
 from __future__ import annotations
 
