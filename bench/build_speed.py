@@ -33,6 +33,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.checkout import pin_defaults_to_checkout  # noqa: E402
+
+pin_defaults_to_checkout()
 
 PATHS = {  # encoder -> settings that force it
     "onnx-int8": {"PAPERSEARCH_ENGINE": "onnx", "PAPERSEARCH_PRECISION": "int8"},

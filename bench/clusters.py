@@ -14,7 +14,7 @@ map's frame the main mass of the stored 2-D map fills (the page draws that map).
 
 BERTopic (UMAP 5-d + HDBSCAN + c-TF-IDF, its defaults) runs on the same topic
 vectors when installed (`pip install bertopic==0.17.4`; not a dependency of the
-product: it did not do the job as well, see the README).
+product: it did not do the job as well, see docs/benchmarks.md).
 """
 from __future__ import annotations
 
@@ -31,6 +31,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.checkout import pin_defaults_to_checkout  # noqa: E402
+
+pin_defaults_to_checkout()
 
 from indexer.topics.clusters import OTHER, assign_topics, default_k, kmeans  # noqa: E402
 from indexer.topics.plots import main_mass_fill  # noqa: E402

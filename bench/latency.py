@@ -25,6 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.checkout import pin_defaults_to_checkout  # noqa: E402
+
+pin_defaults_to_checkout()
 
 from papersearch.settings import Settings  # noqa: E402
 import search.engine  # noqa: E402

@@ -27,6 +27,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.checkout import pin_defaults_to_checkout  # noqa: E402
+
+pin_defaults_to_checkout()
 
 from search.evaluation import load_judged  # noqa: E402
 

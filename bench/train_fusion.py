@@ -26,6 +26,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.checkout import pin_defaults_to_checkout  # noqa: E402
+
+pin_defaults_to_checkout()
 
 from bench.quality import DEVSET, load_split  # noqa: E402
 from papersearch.settings import Settings  # noqa: E402

