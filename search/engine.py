@@ -8,7 +8,6 @@ generation and one warm model; reloading makes a new engine and swaps it.
 from __future__ import annotations
 
 import dataclasses
-import numbers
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
@@ -28,31 +27,18 @@ from search.filters import FilterColumns, Filters
 from search.fusion import top
 from search.learned import LinearFusion, load_models
 from search.lexical import LexicalIndex
+from search.limits import NotFoundError, QueryError, check, check_k, valid_text
 from search.ranking import HybridParams, fuse, rerank
 from search.schemas import RankMode, SearchResponse, SearchResult
 from search.snippet import make_snippet
 from indexer.text.tokenize import tokens
 
-MAX_QUERY_CHARS = 500
 QUERY_CACHE_SIZE = 2048  # query vectors kept (1.5 KB each)
 
-
-def valid_text(text: str) -> str:
-    """Lone surrogates (JSON allows "\\ud800") become U+FFFD: they cannot be tokenised or encoded in a response."""
-    return text if text.isascii() else text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-MAX_K = 100
 # relevance rankers; the votes / recency / blend modes re-rank their candidates. "learned" is the
 # default where its trained weights ship (search/fusion_weights.json), "hybrid" the hand-tuned fallback.
 METHODS = ("lexical", "dense", "hybrid", "learned")
 SIMILAR_METHODS = ("dense", "lexical", "learned")
-
-
-class QueryError(ValueError):
-    """The request itself is wrong (empty query, bad k): a 400/422, not a server error."""
-
-
-class NotFoundError(LookupError):
-    pass
 
 
 @dataclass
@@ -233,7 +219,7 @@ class SearchEngine:
         method: str | None = None,
     ) -> SearchResponse:
         method = self._method(method, METHODS)
-        query, notices = self.check(query, k)
+        query, notices = check(query, k)
         filters = self._current_topic(filters, notices)
         mask = self.columns.mask(filters)
         aid = normalize_arxiv_id(query)
@@ -283,7 +269,7 @@ class SearchEngine:
         """Papers like the positives and unlike the negatives; inputs excluded."""
         if not positive:
             raise QueryError("give at least one positive arXiv id")
-        self.check_k(k)
+        check_k(k)
         method = self._method(method, SIMILAR_METHODS)
         scores, mask, seeds = self._like(positive, negative or [], filters, method)
         pos, s = top(scores, max(k, self.params.pool))
@@ -350,22 +336,8 @@ class SearchEngine:
             raise NotFoundError(f"paper {aid[:100]} is not in the index")
         return self.pos_of[aid]
 
-    @staticmethod
-    def check_k(k: int) -> None:
-        if not isinstance(k, numbers.Integral) or isinstance(k, bool) or not 1 <= k <= MAX_K:
-            raise QueryError(f"k must be between 1 and {MAX_K}, got {k}")
-
-    @staticmethod
-    def check(query: str, k: int) -> tuple[str, list[str]]:
-        SearchEngine.check_k(k)
-        q = " ".join(valid_text(query or "").split())
-        if not q:
-            raise QueryError("the query is empty")
-        notices = []
-        if len(q) > MAX_QUERY_CHARS:
-            q = q[:MAX_QUERY_CHARS]
-            notices.append(f"query cut to its first {MAX_QUERY_CHARS} characters")
-        return q, notices
+    check_k = staticmethod(check_k)  # request validation lives in search.limits; kept here for callers
+    check = staticmethod(check)
 
     def _result(self, i: int, score: float, terms: list[str]) -> SearchResult:
         p = self.papers[i]

@@ -4,8 +4,8 @@ from datetime import date
 import numpy as np
 import pytest
 
-from search.engine import MAX_K, MAX_QUERY_CHARS, NotFoundError, QueryError
 from search.filters import FilterError, Filters
+from search.limits import MAX_K, MAX_QUERY_CHARS, NotFoundError, QueryError
 from search.ranking import relevant_head
 from search.schemas import RankMode
 

@@ -1,0 +1,33 @@
+"""Request limits and validation (search.limits): the engine, the API and the CLI refuse the same requests."""
+import numpy as np
+import pytest
+
+from search.limits import MAX_K, MAX_QUERY_CHARS, QueryError, check, check_k, valid_text
+
+
+def test_check_collapses_whitespace_and_cuts_long_queries_with_a_notice():
+    assert check("  video \n\t generation ", 5) == ("video generation", [])
+    q, notices = check("x" * (MAX_QUERY_CHARS + 10), 1)
+    assert len(q) == MAX_QUERY_CHARS and notices == [f"query cut to its first {MAX_QUERY_CHARS} characters"]
+    for empty in ("", " \t\n", None):
+        with pytest.raises(QueryError, match="the query is empty"):
+            check(empty, 5)
+
+
+def test_k_is_an_integer_within_the_limit():
+    for k in (1, MAX_K, np.int64(3)):  # numpy integers come from notebooks
+        check_k(k)
+    for bad in (0, MAX_K + 1, -1, True, 2.0, "3"):
+        with pytest.raises(QueryError, match="k must be between 1 and"):
+            check_k(bad)
+    with pytest.raises(QueryError, match="k must be"):
+        check("model", 0)  # k is checked before the query
+
+
+def test_lone_surrogates_become_replacement_characters():
+    out = valid_text("a\ud800b")
+    assert out.encode("utf-8") == "a\ufffd\ufffd\ufffdb".encode("utf-8")  # one U+FFFD per byte it was
+    assert valid_text("비디오 생성") == "비디오 생성" and valid_text("plain") == "plain"
+    q, _ = check("\udfff model", 1)
+    assert q.encode("utf-8") and q.endswith(" model") and "\udfff" not in q
+
