@@ -24,11 +24,11 @@ from papersearch.settings import Settings
 from indexer.dense.vectors import combine, summary_like
 from search.features import SEED_TERMS, FeatureSet, query_features, seed_features
 from search.filters import FilterColumns, Filters
-from search.fusion import top
-from search.learned import LinearFusion, load_models
+from search.rankers.fusion import top
+from search.rankers.learned import LinearFusion, load_models
 from search.lexical import LexicalIndex
 from search.limits import NotFoundError, QueryError, check, check_k, valid_text
-from search.ranking import HybridParams, fuse, rerank
+from search.rankers.ranking import HybridParams, fuse, rerank
 from search.schemas import RankMode, SearchResponse, SearchResult
 from search.snippet import make_snippet
 from indexer.text.tokenize import tokens
@@ -36,7 +36,7 @@ from indexer.text.tokenize import tokens
 QUERY_CACHE_SIZE = 2048  # query vectors kept (1.5 KB each)
 
 # relevance rankers; the votes / recency / blend modes re-rank their candidates. "learned" is the
-# default where its trained weights ship (search/fusion_weights.json), "hybrid" the hand-tuned fallback.
+# default where its trained weights ship (search/rankers/fusion_weights.json), "hybrid" the hand-tuned fallback.
 METHODS = ("lexical", "dense", "hybrid", "learned")
 SIMILAR_METHODS = ("dense", "lexical", "learned")
 
@@ -250,7 +250,7 @@ class SearchEngine:
         if method not in allowed:
             raise QueryError(f"method must be one of {', '.join(allowed)}, got {method!r}")
         if method == "learned" and kind not in self.models:
-            raise QueryError("no learned ranker is installed (search/fusion_weights.json); choose another method")
+            raise QueryError("no learned ranker is installed (search/rankers/fusion_weights.json); choose another method")
         return method
 
     def _facets(self, pos: np.ndarray) -> dict[str, int]:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from search.fusion import zscore
+from search.rankers.fusion import zscore
 
 QUERY_FEATURES = ("dense_title", "dense_summary", "dense_gloss", "dense_prf", "adapted_summary", "adapted_title", "bm25_all",
                   "bm25_title", "bm25_summary", "bm25_expanded", "title_cover", "log_votes")

@@ -46,7 +46,7 @@ SEARCH_DAYS = ["2023/11/20.md", "2024/04/05.md", "2024/06/03.md", "2024/09/02.md
 
 def assert_relevant_head_sorted(scores: list[float], keys: list, tol: float = 1e-3) -> None:
     """votes/recency modes: a head of the most relevant papers sorted by the key comes first, then the rest by
-    relevance, every one of them less relevant than the whole head (search.ranking.relevant_head draws the line
+    relevance, every one of them less relevant than the whole head (search.rankers.ranking.relevant_head draws the line
     from the whole pool, which a page of k results does not show, so any such split point is accepted)."""
     def ok(h: int) -> bool:
         head, tail = scores[:h], scores[h:]

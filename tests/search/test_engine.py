@@ -6,7 +6,7 @@ import pytest
 
 from search.filters import FilterError, Filters
 from search.limits import MAX_K, MAX_QUERY_CHARS, NotFoundError, QueryError
-from search.ranking import relevant_head
+from search.rankers.ranking import relevant_head
 from search.schemas import RankMode
 
 pytestmark = pytest.mark.model

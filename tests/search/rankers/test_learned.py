@@ -5,7 +5,7 @@ import pytest
 from search.engine import METHODS, SIMILAR_METHODS
 from search.limits import QueryError
 from search.features import QUERY_FEATURES, SEED_FEATURES, FeatureSet, query_features
-from search.learned import WEIGHTS_FILE, FusionModelError, LinearFusion, design_matrix, load_models
+from search.rankers.learned import WEIGHTS_FILE, FusionModelError, LinearFusion, design_matrix, load_models
 from indexer.text.tokenize import tokens
 
 
