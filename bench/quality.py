@@ -29,9 +29,10 @@ sys.path.insert(0, str(ROOT))
 
 from indexer.text.passages import field_text  # noqa: E402
 from papersearch.settings import Settings  # noqa: E402
-from search.engine import METHODS, SearchEngine  # noqa: E402
+from search.engine import SearchEngine  # noqa: E402
 from search.evaluation import Judged, Scores, load_judged, score_all  # noqa: E402
 from search.rankers.fusion import top  # noqa: E402
+from search.rankers.query import METHODS  # noqa: E402
 from search.rankers.ranking import HybridParams  # noqa: E402
 from indexer.text.tokenize import tokens  # noqa: E402
 
@@ -69,7 +70,7 @@ def dumped(case: str, method: str, ids: list[str], scores) -> dict:
 def bm25_seed_text(engine: SearchEngine, arxiv_id: str) -> list[str]:
     """Baseline: plain BM25 with the seed's whole title + summary as the query."""
     p = engine.paper(arxiv_id)
-    s = engine.lexical.scores(tokens(field_text(p, "title") + " " + field_text(p, "summary")))
+    s = engine.view.lexical.scores(tokens(field_text(p, "title") + " " + field_text(p, "summary")))
     s[engine.pos_of[p.arxiv_id]] = -np.inf
     pos, _ = top(np.where(s > 0, s, -np.inf), DEPTH)
     return [engine.papers[int(i)].arxiv_id for i in pos]

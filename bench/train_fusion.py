@@ -119,7 +119,7 @@ def train(engine: SearchEngine, kind: str, judged: list[Judged], drop: frozenset
             fs, exclude = engine.features(j.text), None
         else:
             exclude = engine.pos_of[j.text]
-            fs = seed_features(engine, [exclude])
+            fs = seed_features(engine.view, [exclude])
         X = design_matrix(names, fs, None).astype(np.float64)
         gains = np.array([2.0 ** j.relevant.get(p.arxiv_id, 0) - 1 for p in engine.papers])
         ideal = float((np.sort(gains)[::-1][:10] / DISCOUNT).sum())

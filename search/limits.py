@@ -5,6 +5,7 @@ QueryError and NotFoundError are the caller's mistakes (400/422 and 404), never 
 from __future__ import annotations
 
 import numbers
+from collections.abc import Collection
 
 MAX_K = 100
 MAX_QUERY_CHARS = 500
@@ -41,3 +42,13 @@ def check(query: str, k: int) -> tuple[str, list[str]]:
         notices.append(f"query cut to its first {MAX_QUERY_CHARS} characters")
     return q, notices
 
+
+def check_method(method: str | None, allowed: Collection[str], learned_ships: bool, fallback: str) -> str:
+    """The requested ranker, validated; by default the learned one where its weights ship, else `fallback`."""
+    if method is None:
+        return "learned" if learned_ships else fallback
+    if method not in allowed:
+        raise QueryError(f"method must be one of {', '.join(allowed)}, got {method!r}")
+    if method == "learned" and not learned_ships:
+        raise QueryError("no learned ranker is installed (search/rankers/fusion_weights.json); choose another method")
+    return method

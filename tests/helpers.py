@@ -99,3 +99,31 @@ class FakeST:
     def encode(self, texts, **kwargs):
         self.seen, self.kwargs = list(texts), kwargs
         return np.ones((len(texts), 8), dtype=np.float64) * 3.0  # not unit: the wrapper must normalise
+
+
+def toy_view(titles: list[list[str]], summaries: list[list[str]], vectors: np.ndarray,
+             suspect: list[bool] | None = None, lexicon=None, votes: list[int] | None = None):
+    """A real IndexView over a handful of papers (real BM25, given unit vectors, no model): the rankers'
+    and features' inputs, small enough to compute the expected scores by hand."""
+    from indexer.dense.adapter import Adapters
+    from indexer.text.lexicon import Lexicon
+    from search.index_view import IndexView
+    from search.lexical import LexicalIndex
+
+    n = len(titles)
+    vecs = np.asarray(vectors, dtype=np.float32)
+    return IndexView(
+        title_vecs=vecs, summary_like=vecs, paper_vecs=vecs, gloss_vecs=None, adapters=Adapters({}),
+        lexical=LexicalIndex.from_fields(titles, summaries), lexicon=lexicon or Lexicon(), expansion_weight=0.4,
+        log_votes=np.log1p(np.asarray(votes or [0] * n, dtype=np.float32)),
+        suspect=np.asarray(suspect or [False] * n, dtype=bool),
+    )
+
+
+def toy_ann(vectors: np.ndarray, rids: np.ndarray):
+    """A real FAISS index holding these vectors under these row ids."""
+    from indexer.storage.ann import FaissANN
+
+    ann = FaissANN(vectors.shape[1])
+    ann.index_vectors(rids, vectors)
+    return ann

@@ -1,8 +1,12 @@
 """Request limits and validation (search.limits): the engine, the API and the CLI refuse the same requests."""
+import re
+
 import numpy as np
 import pytest
 
-from search.limits import MAX_K, MAX_QUERY_CHARS, QueryError, check, check_k, valid_text
+from search.limits import MAX_K, MAX_QUERY_CHARS, QueryError, check, check_k, check_method, valid_text
+from search.rankers.query import METHODS
+from search.rankers.similar import SIMILAR_METHODS
 
 
 def test_check_collapses_whitespace_and_cuts_long_queries_with_a_notice():
@@ -31,3 +35,15 @@ def test_lone_surrogates_become_replacement_characters():
     q, _ = check("\udfff model", 1)
     assert q.encode("utf-8") and q.endswith(" model") and "\udfff" not in q
 
+
+def test_methods_are_checked_by_name_with_the_learned_default_where_it_ships():
+    assert check_method(None, METHODS, True, "hybrid") == "learned"
+    assert check_method(None, METHODS, False, "hybrid") == "hybrid"
+    assert check_method(None, SIMILAR_METHODS, False, "dense") == "dense"
+    assert check_method("lexical", METHODS, False, "hybrid") == "lexical"
+    with pytest.raises(QueryError, match=re.escape("method must be one of lexical, dense, hybrid, learned, got 'magic'")):
+        check_method("magic", METHODS, True, "hybrid")
+    with pytest.raises(QueryError, match=re.escape("method must be one of dense, lexical, learned, got 'hybrid'")):
+        check_method("hybrid", SIMILAR_METHODS, True, "dense")
+    with pytest.raises(QueryError, match="no learned ranker is installed"):
+        check_method("learned", METHODS, False, "hybrid")
