@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from search.engine import NotFoundError, QueryError, valid_text
+from search.limits import NotFoundError, QueryError, valid_text
 from search.filters import FilterError
 
 log = logging.getLogger("papersearch.api")

@@ -2,6 +2,7 @@
 
     python bench/quality.py [--data-dir DIR] [--split tune|heldout|all] [--json]
                             [--fusion rrf|zscore] [--dense-weight W] [--title-weight W] [--expansion W]
+                            [--dump-rankings FILE]
 
 The dev set (bench/devset) is split once, stratified by language and kind with
 a fixed seed, into a tuning half (the only one the rankers were tuned or trained
@@ -9,7 +10,9 @@ on) and a held-out half that reports the truth. Prints nDCG@10, MRR@10,
 Recall@10 and Recall@50 for every ranker side by side in one run, per half,
 overall and per slice, and for the find-similar cases: dense Rocchio, BM25 with
 the seed's own title + summary as the query (the baseline to beat), BM25 with the
-seed's top terms, and the final (learned) ranker.
+seed's top terms, and the final (learned) ranker. --dump-rankings writes every
+case's top 10 per ranker (ids and scores) as JSON lines: a refactor that must not
+change rankings leaves that file byte-identical.
 """
 from __future__ import annotations
 
@@ -29,10 +32,11 @@ pin_defaults_to_checkout()
 
 from indexer.text.passages import field_text  # noqa: E402
 from papersearch.settings import Settings  # noqa: E402
-from search.engine import METHODS, SearchEngine  # noqa: E402
+from search.engine import SearchEngine  # noqa: E402
 from search.evaluation import Judged, Scores, load_judged, score_all  # noqa: E402
-from search.fusion import top  # noqa: E402
-from search.ranking import HybridParams  # noqa: E402
+from search.rankers.fusion import top  # noqa: E402
+from search.rankers.query import METHODS  # noqa: E402
+from search.rankers.ranking import HybridParams  # noqa: E402
 from indexer.text.tokenize import tokens  # noqa: E402
 
 DEVSET = ROOT / "bench" / "devset"
@@ -45,29 +49,46 @@ def load_split(path: Path, text_key: str, split: str) -> list[Judged]:
     return judged if split == "all" else [j for j in judged if j.split == split]
 
 
-def run_queries(engine: SearchEngine, judged: list[Judged], methods=METHODS) -> dict[str, dict[str, list[str]]]:
+def run_queries(engine: SearchEngine, judged: list[Judged], methods=METHODS,
+                dump: list[dict] | None = None) -> dict[str, dict[str, list[str]]]:
     runs: dict[str, dict[str, list[str]]] = {m: {} for m in methods}
     for j in judged:
         per, _ = engine.rankings(j.text, None, methods)
         for m in methods:
-            pos, _ = top(per[m], DEPTH)
+            pos, scores = top(per[m], DEPTH)
             runs[m][j.id] = [engine.papers[int(p)].arxiv_id for p in pos]
+            if dump is not None:
+                dump.append(dumped(j.id, m, runs[m][j.id], scores))
+        if dump is not None:  # the served path end to end: default ranker, rank mode, results
+            r = engine.search(j.text, k=10)
+            dump.append(dumped(j.id, f"search-{r.method}", [x.arxiv_id for x in r.results], [x.score for x in r.results]))
     return runs
+
+
+def dumped(case: str, method: str, ids: list[str], scores) -> dict:
+    """One case's top 10 of one ranker, for --dump-rankings."""
+    return {"case": case, "method": method, "ids": ids[:10], "scores": [float(s) for s in scores[:10]]}
 
 
 def bm25_seed_text(engine: SearchEngine, arxiv_id: str) -> list[str]:
     """Baseline: plain BM25 with the seed's whole title + summary as the query."""
     p = engine.paper(arxiv_id)
-    s = engine.lexical.scores(tokens(field_text(p, "title") + " " + field_text(p, "summary")))
+    s = engine.view.lexical.scores(tokens(field_text(p, "title") + " " + field_text(p, "summary")))
     s[engine.pos_of[p.arxiv_id]] = -np.inf
     pos, _ = top(np.where(s > 0, s, -np.inf), DEPTH)
     return [engine.papers[int(i)].arxiv_id for i in pos]
 
 
-def run_similar(engine: SearchEngine, judged: list[Judged]) -> dict[str, dict[str, list[str]]]:
+def run_similar(engine: SearchEngine, judged: list[Judged],
+                dump: list[dict] | None = None) -> dict[str, dict[str, list[str]]]:
     methods = ["dense", "lexical", *(["learned"] if "similar" in engine.models else [])]
-    runs = {f"sim-{m}": {j.id: [r.arxiv_id for r in engine.similar(j.text, k=DEPTH, method=m).results]
-                         for j in judged} for m in methods}
+    runs: dict[str, dict[str, list[str]]] = {f"sim-{m}": {} for m in methods}
+    for m in methods:
+        for j in judged:
+            results = engine.similar(j.text, k=DEPTH, method=m).results
+            runs[f"sim-{m}"][j.id] = [r.arxiv_id for r in results]
+            if dump is not None:
+                dump.append(dumped(j.id, f"sim-{m}", runs[f"sim-{m}"][j.id], [r.score for r in results]))
     runs["bm25-seed-text"] = {j.id: bm25_seed_text(engine, j.text) for j in judged}
     return runs
 
@@ -88,15 +109,17 @@ def table(rows: list[tuple[str, str, str, Scores]]) -> str:
     return "\n".join(lines)
 
 
-def evaluate(engine: SearchEngine, splits: tuple[str, ...], devset: Path = DEVSET) -> list[tuple[str, str, str, Scores]]:
+def evaluate(engine: SearchEngine, splits: tuple[str, ...], devset: Path = DEVSET,
+             dump: list[dict] | None = None) -> list[tuple[str, str, str, Scores]]:
+    """Score rows per half, slice and ranker; with `dump`, each case's top 10 per ranker is appended to it."""
     methods = tuple(m for m in METHODS if m != "learned" or "query" in engine.models)
     rows = []
     for half in splits:
         queries = load_split(devset / "queries.jsonl", "query", half)
         similar = load_split(devset / "similar.jsonl", "arxiv_id", half)
-        runs = run_queries(engine, queries, methods)
+        runs = run_queries(engine, queries, methods, dump)
         rows += [(half, name, m, score_all(runs[m], subset)) for name, subset in groups(queries) for m in methods]
-        for m, run in run_similar(engine, similar).items():
+        for m, run in run_similar(engine, similar, dump).items():
             rows.append((half, "similar", m, score_all(run, similar)))
     return rows
 
@@ -112,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--title-boost", type=int)
     ap.add_argument("--expansion", type=float, help="weight of lexicon-expanded terms (0 = off)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--dump-rankings", type=Path, metavar="FILE",
+                    help="write each case's top 10 per ranker (ids, scores) as JSON lines")
     a = ap.parse_args(argv)
     settings = Settings(**({"data_dir": a.data_dir} if a.data_dir else {}))
     p = HybridParams()
@@ -125,7 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     engine = SearchEngine.open(settings, params=params)
     if a.title_weight is not None:
         engine.set_weights({"title": a.title_weight, "summary": 1 - a.title_weight})
-    rows = evaluate(engine, SPLITS if a.split == "both" else (a.split,), a.devset)
+    dump: list[dict] | None = [] if a.dump_rankings else None
+    rows = evaluate(engine, SPLITS if a.split == "both" else (a.split,), a.devset, dump)
+    if a.dump_rankings:
+        a.dump_rankings.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in dump), encoding="utf-8")
     if a.json:
         print(json.dumps({"params": dataclasses.asdict(engine.params), "weights": engine.idx.manifest.weights,
                           "rows": [{"half": h, "slice": n, "method": m, **{k: v for k, v in dataclasses.asdict(s).items()

@@ -29,10 +29,11 @@ pin_defaults_to_checkout()
 
 from bench.quality import DEVSET, load_split  # noqa: E402
 from papersearch.settings import Settings  # noqa: E402
-from search.engine import METHODS, SearchEngine  # noqa: E402
+from search.engine import SearchEngine  # noqa: E402
 from search.filters import Filters  # noqa: E402
-from search.fusion import top  # noqa: E402
-from search.ranking import rerank  # noqa: E402
+from search.rankers.fusion import top  # noqa: E402
+from search.rankers.query import METHODS  # noqa: E402
+from search.rankers.ranking import rerank  # noqa: E402
 from search.schemas import RankMode  # noqa: E402
 
 FILTERS = {"none": Filters(), "votes>=20": Filters(min_votes=20),

@@ -1,4 +1,4 @@
-"""Train the learned fusion (search/learned.py) on the TUNING half of the dev set only.
+"""Train the learned fusion (search/rankers/learned.py) on the TUNING half of the dev set only.
 
     python bench/train_fusion.py [--data-dir DIR] [--dry-run] [--drop f1,f2] [--json]
 
@@ -12,7 +12,7 @@ bagged weights on unseen tuning cases; the held-out half is never read here. Poi
 and pairwise logistic regression were tried first and lost to the hand-tuned
 fusion on this dev set: with generous, incomplete judgments they learn to
 separate judged papers from unjudged look-alikes, not to order the top ten.
-Writes search/fusion_weights.json with the split, the CV scores and the date.
+Writes search/rankers/fusion_weights.json with the split, the CV scores and the date.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ from papersearch.settings import Settings  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
 from search.evaluation import Judged  # noqa: E402
 from search.features import QUERY_FEATURES, SEED_FEATURES  # noqa: E402
-from search.learned import WEIGHTS_FILE, LinearFusion, design_matrix, save_models  # noqa: E402
+from search.rankers.learned import WEIGHTS_FILE, LinearFusion, design_matrix, save_models  # noqa: E402
 
 INTERACT = ("dense_title", "dense_summary", "dense_gloss", "dense_prf", "adapted_summary", "adapted_title", "bm25_all", "bm25_title",
             "bm25_summary", "bm25_expanded")
@@ -122,7 +122,7 @@ def train(engine: SearchEngine, kind: str, judged: list[Judged], drop: frozenset
             fs, exclude = engine.features(j.text), None
         else:
             exclude = engine.pos_of[j.text]
-            fs = seed_features(engine, [exclude])
+            fs = seed_features(engine.view, [exclude])
         X = design_matrix(names, fs, None).astype(np.float64)
         gains = np.array([2.0 ** j.relevant.get(p.arxiv_id, 0) - 1 for p in engine.papers])
         ideal = float((np.sort(gains)[::-1][:10] / DISCOUNT).sum())

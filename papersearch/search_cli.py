@@ -16,7 +16,10 @@ from rich.table import Table
 from papersearch.cli_common import UserError, console, friendly_errors, make_settings, print_json
 from indexer.storage.manifest import ModelMismatchError
 from indexer.reading.reader import IndexMissingError
-from search.engine import METHODS, SIMILAR_METHODS, NotFoundError, QueryError, SearchEngine, valid_text
+from search.engine import SearchEngine
+from search.limits import NotFoundError, QueryError, valid_text
+from search.rankers.query import METHODS
+from search.rankers.similar import SIMILAR_METHODS
 from search.filters import FilterError, Filters
 from search.schemas import RankMode, SearchResponse
 

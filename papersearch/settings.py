@@ -76,7 +76,7 @@ class Settings(BaseSettings):
 
     # topic clusters (computed at build time, stored with the index)
     fusion: str = Field(default="zscore", pattern="^(zscore|rrf)$",
-                        description="hybrid ranker: how dense and BM25 scores are fused (search.fusion.FUSIONS)")
+                        description="hybrid ranker: how dense and BM25 scores are fused (search.rankers.fusion.FUSIONS)")
     dense_weight: float = Field(default=0.7, ge=0, le=1, description="hybrid ranker: weight of the dense side")
     cluster_method: str = Field(default="graph", pattern="^(graph|kmeans|hdbscan)$",
                                 description="graph: Louvain communities of the topic-space neighbour graph, "

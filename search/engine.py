@@ -1,16 +1,17 @@
-"""The search engine: dense + Korean-aware BM25, fused, filtered exactly, ranked by mode.
+"""The search engine: one index generation and one warm model, answering search, similar and more-like.
 
-Rankers all produce a full-length score array aligned with the index rows
-(-inf where the filter excludes a row), so they compose with the same filters
-and the same fusion (arxiv-sanity-lite style). The engine loads one index
-generation and one warm model; reloading makes a new engine and swaps it.
+Rankers (search.rankers) all produce a full-length score array aligned with the
+index rows (-inf where the filter excludes a row), so they compose with the same
+filters and the same fusion (arxiv-sanity-lite style). They read the index
+through the frozen IndexView the engine builds, never the engine itself.
+Reloading makes a new engine and swaps it.
 """
 from __future__ import annotations
 
 import dataclasses
-import numbers
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,42 +19,30 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from indexer.dense.agreement import SUSPECT_BELOW, suspect_mask
+from indexer.dense.vectors import combine
 from indexer.ingest.ids import normalize_arxiv_id
-from indexer.text.passages import summary_text
+from indexer.ingest.records import Paper
 from indexer.reading.reader import LoadedIndex, open_index
-from papersearch.settings import Settings
-from indexer.dense.vectors import combine, summary_like
-from search.features import SEED_TERMS, FeatureSet, query_features, seed_features
-from search.filters import FilterColumns, Filters
-from search.fusion import top
-from search.learned import LinearFusion, load_models
-from search.lexical import LexicalIndex
-from search.ranking import HybridParams, fuse, rerank
-from search.schemas import RankMode, SearchResponse, SearchResult
-from search.snippet import make_snippet
-from search.topics import TopicView
 from indexer.text.tokenize import tokens
+from models.interface import TextEmbedder
+from papersearch.registry import Registry
+from papersearch.settings import Settings
+from search.dense import DenseSearch
+from search.features import FeatureSet, query_features
+from search.filters import FilterColumns, Filters
+from search.index_view import IndexView, expand
+from search.lexical import LexicalIndex
+from search.limits import NotFoundError, QueryError, check, check_k, check_method, valid_text
+from search.rankers.fusion import top
+from search.rankers.learned import LinearFusion, load_models
+from search.rankers.query import METHODS, RankQuery
+from search.rankers.ranking import HybridParams, rerank
+from search.rankers.similar import SIMILAR_METHODS, Seeds
+from search.results import ResultBuilder
+from search.schemas import RankMode, SearchResponse, SearchResult
+from search.topics import TopicView
 
-MAX_QUERY_CHARS = 500
 QUERY_CACHE_SIZE = 2048  # query vectors kept (1.5 KB each)
-
-
-def valid_text(text: str) -> str:
-    """Lone surrogates (JSON allows "\\ud800") become U+FFFD: they cannot be tokenised or encoded in a response."""
-    return text if text.isascii() else text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-MAX_K = 100
-# relevance rankers; the votes / recency / blend modes re-rank their candidates. "learned" is the
-# default where its trained weights ship (search/fusion_weights.json), "hybrid" the hand-tuned fallback.
-METHODS = ("lexical", "dense", "hybrid", "learned")
-SIMILAR_METHODS = ("dense", "lexical", "learned")
-
-
-class QueryError(ValueError):
-    """The request itself is wrong (empty query, bad k): a 400/422, not a server error."""
-
-
-class NotFoundError(LookupError):
-    pass
 
 
 @dataclass
@@ -64,7 +53,7 @@ class Ranking:
 
 
 class SearchEngine:
-    def __init__(self, idx: LoadedIndex, embedder, params: HybridParams | None = None,
+    def __init__(self, idx: LoadedIndex, embedder: TextEmbedder, params: HybridParams | None = None,
                  models: dict[str, LinearFusion] | None = None, blas_threads: int = 1):
         self.idx, self.embedder = idx, embedder
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -75,24 +64,14 @@ class SearchEngine:
         self.rids = idx.ids.astype(np.int64)
         self.papers = [by_rid[int(r)] for r in self.rids]
         self.pos_of = {p.arxiv_id: i for i, p in enumerate(self.papers)}
-        # row id -> position, as a dense lookup array (row ids are small positive ints)
-        self._pos_of_rid = np.full(int(self.rids.max(initial=0)) + 1, -1, dtype=np.int64)
-        self._pos_of_rid[self.rids] = np.arange(len(self.rids))
         self.clustering = idx.clustering
         self.columns = FilterColumns(self.papers, self.clustering.assignments if self.clustering else None)
-        self.rebuild_lexical()
-        self.title_vecs = idx.vectors["title"]
-        self.summary_vecs = idx.vectors["summary"]
         self.agreement = idx.agreement
         self.suspect = suspect_mask(self.agreement, idx.manifest.extra.get("suspect_threshold", SUSPECT_BELOW))
-        self.adapters = idx.adapters
-        self.gloss_vecs = idx.gloss  # None for generations built before the English view
-        predict = self.adapters.summary_predictor
-        self.paper_vecs = combine(idx.vectors, idx.manifest.weights, self.suspect, predict)  # what FAISS holds
-        self.summary_like = summary_like(idx.vectors["title"], idx.vectors["summary"], self.suspect, predict)
-        self.log_votes = np.log1p(np.maximum(self.columns.votes, 0)).astype(np.float32)
-        self.lexicon = idx.lexicon
-        self._summaries = [summary_text(p) for p in self.papers]
+        self.view = IndexView.of(idx, self.suspect, self._lexical_index(), self.columns.votes,
+                                 self.params.expansion_weight)
+        self.dense = DenseSearch(idx.ann, self.rids)
+        self.results = ResultBuilder(self.papers, self.suspect, self.agreement, self.columns.clusters)
         self.encode_query("warm up")  # first-request latency: load kernels and Kiwi now, not under load
         tokens("warm up")
         if blas_threads:
@@ -102,7 +81,7 @@ class SearchEngine:
             threadpool_limits(limits=blas_threads, user_api="blas")
 
     @classmethod
-    def open(cls, settings: Settings, embedder=None, params: HybridParams | None = None,
+    def open(cls, settings: Settings, embedder: TextEmbedder | None = None, params: HybridParams | None = None,
              models: dict[str, LinearFusion] | None = None) -> "SearchEngine":
         """Load the served generation with a warm model (`settings.query_blas_threads` applies to searches)."""
         idx = open_index(Path(settings.data_dir))
@@ -119,20 +98,24 @@ class SearchEngine:
             raise
         return cls(idx, embedder, params or HybridParams.from_settings(settings), models, settings.query_blas_threads)
 
-    def rebuild_lexical(self) -> None:
-        """(Re)build BM25 from the tokens cached in the store, with the current title boost."""
+    def _lexical_index(self) -> LexicalIndex:
+        """BM25 from the tokens cached in the store, with the current title boost."""
         lex = self.idx.store.lexical_tokens()
-        self.lexical = LexicalIndex.from_fields(
+        return LexicalIndex.from_fields(
             [lex.get(int(r), ([], []))[0] for r in self.rids],
             [lex.get(int(r), ([], []))[1] for r in self.rids],
             title_boost=self.params.title_boost,
         )
 
+    def rebuild_lexical(self) -> None:
+        """Rebuild BM25 (after a title boost change); the rankers see it through a new view."""
+        self.view = dataclasses.replace(self.view, lexical=self._lexical_index())
+
     def set_weights(self, weights: dict[str, float]) -> None:
         """Re-weight title vs summary in the in-memory FAISS index (experiments; the saved index is untouched)."""
-        self.paper_vecs = combine(self.idx.vectors, weights, self.suspect,
-                                  self.adapters.summary_predictor)
-        self.idx.ann.index_vectors(self.rids, self.paper_vecs)
+        paper_vecs = combine(self.idx.vectors, weights, self.suspect, self.view.adapters.summary_predictor)
+        self.view = dataclasses.replace(self.view, paper_vecs=paper_vecs)
+        self.idx.ann.index_vectors(self.rids, paper_vecs)
         self.idx.manifest.weights = dict(weights)
 
     @property
@@ -143,17 +126,6 @@ class SearchEngine:
         self.idx.close()
 
     # ---- rankers: full-length score arrays -------------------------------------------------
-    def dense_scores(self, qvec: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
-        """Exact inner product against the FAISS index, restricted to `mask` inside FAISS."""
-        out = np.full(self.size, -np.inf, dtype=np.float32)
-        allowed = self.rids if mask is None else self.rids[mask]
-        if len(allowed) == 0:
-            return out
-        scores, ids = self.idx.ann.search(qvec, len(allowed), allowed=allowed if mask is not None else None)
-        keep = ids[0] >= 0
-        out[self._pos_of_rid[ids[0][keep]]] = scores[0][keep]
-        return out
-
     def encode_query(self, query: str) -> np.ndarray:
         """The query's vector, from a small LRU cache: paging, re-filtering and re-sorting repeat a query."""
         with self._qlock:
@@ -171,53 +143,20 @@ class SearchEngine:
 
     def expand(self, terms: list[str]) -> dict[str, float]:
         """Other-language lexicon terms for the lexical ranker, weighted below the query's own."""
-        return self.lexicon.expand(terms, self.params.expansion_weight)
-
-    def title_term_cover(self, terms: list[str]) -> np.ndarray:
-        """Per paper: share of these distinct terms that occur in its title."""
-        cols = [self.lexical.vocab[t] for t in terms if t in self.lexical.vocab]
-        if not terms or not cols:
-            return np.zeros(self.size, dtype=np.float32)
-        hit = self.lexical.fields["title"].matrix[:, cols] > 0
-        return (np.asarray(hit.sum(axis=1)).ravel() / len(terms)).astype(np.float32)
-
-    def seed_terms(self, positions: list[int]) -> dict[str, float]:
-        """A seed paper's most distinctive BM25 terms (title only when its summary is suspect)."""
-        out: dict[str, float] = {}
-        for p in positions:
-            field = "title" if self.suspect[p] else "all"
-            for t, w in self.lexical.top_terms(p, SEED_TERMS, field).items():
-                out[t] = out.get(t, 0.0) + w / len(positions)
-        return out
+        return expand(self.view, terms)
 
     def features(self, query: str, terms: list[str] | None = None, qvec: np.ndarray | None = None) -> FeatureSet:
         terms = tokens(query) if terms is None else terms
         qvec = self.encode_query(query) if qvec is None else qvec
-        return query_features(self, qvec, terms, self.expand(terms))
+        return query_features(self.view, qvec, terms, self.expand(terms))
 
-    def rankings(self, query: str, mask: np.ndarray | None, methods=METHODS) -> tuple[dict[str, np.ndarray], Ranking]:
+    def rankings(self, query: str, mask: np.ndarray | None,
+                 methods: Iterable[str] = METHODS) -> tuple[dict[str, np.ndarray], Ranking]:
         """Full-length scores per method from one query encoding (the quality harness asks for all of them)."""
         terms = tokens(query)
-        expanded = self.expand(terms)
-        out: dict[str, np.ndarray] = {}
-        need_dense = {"dense", "hybrid", "learned"} & set(methods)
-        qvec = self.encode_query(query) if need_dense else None
-        lexical = None
-        if {"lexical", "hybrid"} & set(methods):
-            # one weighted query: the expansion never repeats a query term, so the two sets simply merge
-            lexical = self.lexical.trusted_scores({**Counter(terms), **expanded}, self.suspect)
-            lexical = lexical if mask is None else np.where(mask, lexical, -np.inf).astype(np.float32)
-        dense = self.dense_scores(qvec, mask) if {"dense", "hybrid"} & set(methods) else None
-        if "lexical" in methods:  # a paper sharing no term with the query is not a lexical hit
-            out["lexical"] = np.where(lexical > 0, lexical, -np.inf).astype(np.float32)
-        if "dense" in methods:
-            out["dense"] = dense
-        if "hybrid" in methods:
-            out["hybrid"] = fuse(dense, lexical, mask, self.params)
-        if "learned" in methods:
-            model = self.models["query"]
-            out["learned"] = model.score(query_features(self, qvec, terms, expanded, model.features), mask)
-        return out, Ranking(np.empty(0), terms, expanded)
+        q = RankQuery(terms, self.expand(terms), mask, self.view, self.dense, self.params, self.models,
+                      lambda: self.encode_query(query))
+        return {m: METHODS.get(m)(q) for m in methods}, Ranking(np.empty(0), terms, q.expanded)
 
     def rank(self, query: str, mask: np.ndarray | None, method: str = "hybrid") -> Ranking:
         scores, r = self.rankings(query, mask, (method,))
@@ -234,7 +173,7 @@ class SearchEngine:
         method: str | None = None,
     ) -> SearchResponse:
         method = self._method(method, METHODS)
-        query, notices = self.check(query, k)
+        query, notices = check(query, k)
         filters = self._current_topic(filters, notices)
         mask = self.columns.mask(filters)
         aid = normalize_arxiv_id(query)
@@ -250,29 +189,17 @@ class SearchEngine:
         if method == "lexical" and aid is None and not np.isfinite(r.scores).any():
             notices.append("no query term occurs in the corpus")
         pos, scores = top(r.scores, max(k, self.params.pool))
-        facets = self._facets(pos)
+        facets = self.results.facets(pos)
         pos, scores = rerank(pos, scores, mode, self.columns, k, self.params)
         highlight = r.terms + list(r.expanded or {})
         return SearchResponse(query=query, mode=mode, total=total, notices=notices, facets=facets, similar_to=similar_to,
                               method=method, expanded_terms={t: round(w, 3) for t, w in (r.expanded or {}).items()},
-                              results=[self._result(int(p), float(s), highlight) for p, s in zip(pos, scores)])
+                              results=self.results.results(pos, scores, highlight))
 
-    def _method(self, method: str | None, allowed: tuple[str, ...]) -> str:
+    def _method(self, method: str | None, allowed: Registry) -> str:
         """The requested ranker, validated; by default the learned one where its weights ship."""
         kind, fallback = ("similar", "dense") if allowed is SIMILAR_METHODS else ("query", "hybrid")
-        if method is None:
-            return "learned" if kind in self.models else fallback
-        if method not in allowed:
-            raise QueryError(f"method must be one of {', '.join(allowed)}, got {method!r}")
-        if method == "learned" and kind not in self.models:
-            raise QueryError("no learned ranker is installed (search/fusion_weights.json); choose another method")
-        return method
-
-    def _facets(self, pos: np.ndarray) -> dict[str, int]:
-        if self.columns.clusters is None or len(pos) == 0:
-            return {}
-        ids, counts = np.unique(self.columns.clusters[pos], return_counts=True)
-        return {str(int(i)): int(c) for i, c in sorted(zip(ids, counts), key=lambda t: -t[1]) if i >= 0}
+        return check_method(method, allowed, kind in self.models, fallback)
 
     def similar(self, arxiv_id: str, k: int = 10, filters: Filters = Filters(), method: str | None = None) -> SearchResponse:
         return self.more_like([arxiv_id], [], k=k, filters=filters, method=method)
@@ -284,40 +211,25 @@ class SearchEngine:
         """Papers like the positives and unlike the negatives; inputs excluded."""
         if not positive:
             raise QueryError("give at least one positive arXiv id")
-        self.check_k(k)
+        check_k(k)
         method = self._method(method, SIMILAR_METHODS)
         scores, mask, seeds = self._like(positive, negative or [], filters, method)
         pos, s = top(scores, max(k, self.params.pool))
-        facets = self._facets(pos)
+        facets = self.results.facets(pos)
         terms = tokens(" ".join(self.paper(a).title for a in seeds))
         return SearchResponse(query=" ".join(seeds), total=int(mask.sum()), similar_to=seeds, facets=facets,
-                              method=method,
-                              results=[self._result(int(p), float(v), terms) for p, v in zip(pos[:k], s[:k])])
+                              method=method, results=self.results.results(pos[:k], s[:k], terms))
 
-    def _like(self, positive: list[str], negative: list[str], filters: Filters, method: str):
-        """Scores for "more like these" by one method, with the inputs masked out.
-
-        dense: Rocchio on the index vectors (mean of the positives minus half the negatives);
-        lexical: BM25 with the seeds' most distinctive terms (title only for a suspect summary);
-        learned: both, with title/summary/cross-lingual similarities, fused by the trained weights.
-        """
+    def _like(self, positive: list[str], negative: list[str], filters: Filters,
+              method: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Scores for "more like these" by one method (search.rankers.similar), the inputs masked out."""
         ids = [self._require(a) for a in [*positive, *negative]]
         pos_idx, neg_idx = ids[: len(positive)], ids[len(positive):]
         mask = self.columns.mask(filters)
         mask = np.ones(self.size, dtype=bool) if mask is None else mask.copy()
         mask[ids] = False
-        seeds = [self.papers[i].arxiv_id for i in pos_idx]
-        if method == "dense":
-            vec = self.paper_vecs[pos_idx].mean(axis=0)
-            if neg_idx:
-                vec = vec - 0.5 * self.paper_vecs[neg_idx].mean(axis=0)
-            vec = vec / (np.linalg.norm(vec) or 1.0)
-            return self.dense_scores(vec, mask), mask, seeds
-        if method == "lexical":
-            s = seed_features(self, pos_idx, neg_idx, frozenset({"bm25_seed"})).values["bm25_seed"]
-            return np.where(mask & (s > 0), s, -np.inf).astype(np.float32), mask, seeds
-        model = self.models["similar"]
-        return model.score(seed_features(self, pos_idx, neg_idx, model.features), mask), mask, seeds
+        seeds = Seeds(pos_idx, neg_idx, mask, self.view, self.dense, self.models)
+        return SIMILAR_METHODS.get(method)(seeds), mask, [self.papers[i].arxiv_id for i in pos_idx]
 
     def cluster_papers(self, cluster_id: int, k: int = 50) -> tuple[int, list[SearchResult]]:
         """Members of a topic cluster, most voted first (then most recent)."""
@@ -326,9 +238,9 @@ class SearchEngine:
         members = np.nonzero(self.columns.clusters == cluster_id)[0]
         order = sorted(members.tolist(), key=lambda i: self.papers[i].last_seen or "", reverse=True)
         order.sort(key=lambda i: -(self.papers[i].votes or 0))  # stable: equal votes stay newest first
-        return len(members), [self._result(i, float(self.papers[i].votes or 0), []) for i in order[:k]]
+        return len(members), [self.results.result(i, float(self.papers[i].votes or 0), []) for i in order[:k]]
 
-    def paper(self, arxiv_id: str):
+    def paper(self, arxiv_id: str) -> Paper:
         return self.papers[self._require(arxiv_id)]
 
     def is_suspect(self, arxiv_id: str) -> tuple[bool, float]:
@@ -351,32 +263,8 @@ class SearchEngine:
             raise NotFoundError(f"paper {aid[:100]} is not in the index")
         return self.pos_of[aid]
 
-    @staticmethod
-    def check_k(k: int) -> None:
-        if not isinstance(k, numbers.Integral) or isinstance(k, bool) or not 1 <= k <= MAX_K:
-            raise QueryError(f"k must be between 1 and {MAX_K}, got {k}")
-
-    @staticmethod
-    def check(query: str, k: int) -> tuple[str, list[str]]:
-        SearchEngine.check_k(k)
-        q = " ".join(valid_text(query or "").split())
-        if not q:
-            raise QueryError("the query is empty")
-        notices = []
-        if len(q) > MAX_QUERY_CHARS:
-            q = q[:MAX_QUERY_CHARS]
-            notices.append(f"query cut to its first {MAX_QUERY_CHARS} characters")
-        return q, notices
-
-    def _result(self, i: int, score: float, terms: list[str]) -> SearchResult:
-        p = self.papers[i]
-        return SearchResult(
-            arxiv_id=p.arxiv_id, title=p.title, authors=p.authors, votes=p.votes, dates=p.dates,
-            score=round(score, 5), snippet=make_snippet(self._summaries[i], terms), arxiv_url=p.arxiv_url,
-            thumbnail_url=p.thumbnail_url, summary_suspect=bool(self.suspect[i]),
-            cluster=int(self.columns.clusters[i]) if self.columns.clusters is not None else None,
-            agreement=round(float(self.agreement[i]), 4),
-        )
+    check_k = staticmethod(check_k)  # request validation lives in search.limits; kept here for callers
+    check = staticmethod(check)
 
     # ---- read-only views for the API (search.topics, search.status) -------------------------
     @property

@@ -8,7 +8,7 @@ Query features (why each exists):
   summary vectors. English queries meet titles, Korean queries summaries; the
   fusion learns how much of each per query language. A suspect summary (it
   describes another paper) is replaced by its title mapped into summary space
-  (SearchEngine.summary_like), so it neither misleads nor floats to the top.
+  (IndexView.summary_like), so it neither misleads nor floats to the top.
 * dense_gloss: cosine with the paper's English view (indexer.text.gloss: title +
   summary glossed into English by the corpus lexicon): English queries meet
   English text; zeros for generations without it.
@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from search.fusion import zscore
+from search.index_view import IndexView, expand, seed_terms, title_cover
+from search.rankers.fusion import zscore
 
 QUERY_FEATURES = ("dense_title", "dense_summary", "dense_gloss", "dense_prf", "adapted_summary", "adapted_title", "bm25_all",
                   "bm25_title", "bm25_summary", "bm25_expanded", "title_cover", "log_votes")
@@ -38,7 +39,6 @@ SEED_FEATURES = ("sim_title", "sim_summary", "sim_gloss", "sim_cross", "sim_adap
                  "log_votes")
 PRF_DEPTH = 10
 PRF_WEIGHT = 0.5
-SEED_TERMS = 40
 
 
 @dataclass
@@ -53,48 +53,48 @@ def _safe(x: np.ndarray) -> np.ndarray:
     return np.nan_to_num(x.astype(np.float32), neginf=0.0, posinf=0.0)
 
 
-def query_features(engine, qvec: np.ndarray, terms: list[str], expanded: dict[str, float],
+def query_features(view: IndexView, qvec: np.ndarray, terms: list[str], expanded: dict[str, float],
                    needed: frozenset[str] | None = None) -> FeatureSet:
     """Features of one query against every paper; only those in `needed` (all when None)."""
     want = (lambda f: True) if needed is None else needed.__contains__
-    lex = engine.lexical
-    zeros = np.zeros(engine.size, dtype=np.float32)
+    lex = view.lexical
+    zeros = np.zeros(view.size, dtype=np.float32)
     uniq = list(dict.fromkeys(terms))
     values: dict[str, np.ndarray] = {}
-    dt = engine.title_vecs @ qvec
-    ds = engine.summary_like @ qvec
+    dt = view.title_vecs @ qvec
+    ds = view.summary_like @ qvec
     values["dense_title"], values["dense_summary"] = dt, ds
     if want("dense_gloss"):
-        values["dense_gloss"] = zeros if engine.gloss_vecs is None else engine.gloss_vecs @ qvec
+        values["dense_gloss"] = zeros if view.gloss_vecs is None else view.gloss_vecs @ qvec
     if want("dense_prf"):
         first = 0.5 * zscore(dt, None) + 0.5 * zscore(ds, None)
-        top = np.argpartition(-first, PRF_DEPTH)[:PRF_DEPTH] if engine.size > PRF_DEPTH else np.arange(engine.size)
-        prf = qvec + PRF_WEIGHT * engine.paper_vecs[top].mean(axis=0)
-        values["dense_prf"] = engine.paper_vecs @ (prf / (np.linalg.norm(prf) or 1.0)).astype(np.float32)
+        top = np.argpartition(-first, PRF_DEPTH)[:PRF_DEPTH] if view.size > PRF_DEPTH else np.arange(view.size)
+        prf = qvec + PRF_WEIGHT * view.paper_vecs[top].mean(axis=0)
+        values["dense_prf"] = view.paper_vecs @ (prf / (np.linalg.norm(prf) or 1.0)).astype(np.float32)
     if want("adapted_summary"):
-        to_sum = engine.adapters.apply("to_summary", qvec)
-        values["adapted_summary"] = zeros if to_sum is None else engine.summary_like @ to_sum
+        to_sum = view.adapters.apply("to_summary", qvec)
+        values["adapted_summary"] = zeros if to_sum is None else view.summary_like @ to_sum
     if want("adapted_title"):
-        to_title = engine.adapters.apply("to_title", qvec)
-        values["adapted_title"] = zeros if to_title is None else engine.title_vecs @ to_title
+        to_title = view.adapters.apply("to_title", qvec)
+        values["adapted_title"] = zeros if to_title is None else view.title_vecs @ to_title
     if want("bm25_all"):
-        values["bm25_all"] = lex.trusted_scores(terms, engine.suspect)
+        values["bm25_all"] = lex.trusted_scores(terms, view.suspect)
     if want("bm25_title"):
         values["bm25_title"] = lex.scores(terms, "title")
     if want("bm25_summary"):
-        values["bm25_summary"] = np.where(engine.suspect, 0.0, lex.scores(terms, "summary"))
+        values["bm25_summary"] = np.where(view.suspect, 0.0, lex.scores(terms, "summary"))
     if want("bm25_expanded"):
-        values["bm25_expanded"] = lex.trusted_scores(expanded, engine.suspect) if expanded else zeros
+        values["bm25_expanded"] = lex.trusted_scores(expanded, view.suspect) if expanded else zeros
     if want("title_cover"):
-        values["title_cover"] = engine.title_term_cover(uniq)
+        values["title_cover"] = title_cover(view, uniq)
     if want("log_votes"):
-        values["log_votes"] = engine.log_votes
+        values["log_votes"] = view.log_votes
     latin = sum(1 for t in uniq if t.isascii())
     return FeatureSet({k: _safe(v) for k, v in values.items()}, terms, expanded,
                       latin / len(uniq) if uniq else 0.0)
 
 
-def seed_features(engine, positions: list[int], negatives: list[int] | None = None,
+def seed_features(view: IndexView, positions: list[int], negatives: list[int] | None = None,
                   needed: frozenset[str] | None = None) -> FeatureSet:
     """Features of "more like these": positives pull, negatives (half weight) push.
 
@@ -111,43 +111,43 @@ def seed_features(engine, positions: list[int], negatives: list[int] | None = No
         v = m.mean(axis=0)
         return v / (np.linalg.norm(v) or 1.0)
 
-    like = engine.summary_like
+    like = view.summary_like
 
     want = (lambda f: True) if needed is None else needed.__contains__
 
     def sims(pos: list[int]) -> dict[str, np.ndarray]:
-        t = mean_unit(engine.title_vecs[pos])
+        t = mean_unit(view.title_vecs[pos])
         s = mean_unit(like[pos])
-        out = {"sim_title": engine.title_vecs @ t, "sim_summary": like @ s}
+        out = {"sim_title": view.title_vecs @ t, "sim_summary": like @ s}
         if want("sim_gloss"):
-            g = engine.gloss_vecs
-            out["sim_gloss"] = np.zeros(engine.size, np.float32) if g is None else g @ mean_unit(g[pos])
+            g = view.gloss_vecs
+            out["sim_gloss"] = np.zeros(view.size, np.float32) if g is None else g @ mean_unit(g[pos])
         if want("sim_cross"):
-            out["sim_cross"] = 0.5 * (like @ t + engine.title_vecs @ s)
+            out["sim_cross"] = 0.5 * (like @ t + view.title_vecs @ s)
         if want("sim_adapted"):
-            adapted_t = engine.adapters.apply("to_summary", t)
-            out["sim_adapted"] = like @ adapted_t if adapted_t is not None else np.zeros(engine.size, np.float32)
+            adapted_t = view.adapters.apply("to_summary", t)
+            out["sim_adapted"] = like @ adapted_t if adapted_t is not None else np.zeros(view.size, np.float32)
         if want("sim_prf"):
-            out["sim_prf"] = engine.paper_vecs @ mean_unit(engine.paper_vecs[pos])
+            out["sim_prf"] = view.paper_vecs @ mean_unit(view.paper_vecs[pos])
         if want("bm25_seed") or want("sim_prf"):
-            out["bm25_seed"] = engine.lexical.trusted_scores(engine.seed_terms(pos), engine.suspect)
+            out["bm25_seed"] = view.lexical.trusted_scores(seed_terms(view, pos), view.suspect)
         if want("bm25_seed_title"):
-            title_terms = [w for p in pos for w in engine.lexical.doc_terms(p, "title")]
-            query = {**{w: 1.0 for w in title_terms}, **engine.expand(title_terms)}
-            out["bm25_seed_title"] = engine.lexical.trusted_scores(query, engine.suspect)
+            title_terms = [w for p in pos for w in view.lexical.doc_terms(p, "title")]
+            query = {**{w: 1.0 for w in title_terms}, **expand(view, title_terms)}
+            out["bm25_seed_title"] = view.lexical.trusted_scores(query, view.suspect)
         return out
 
     values = sims(positions)
     if want("sim_prf"):
         first = sum(zscore(values[k], None) for k in ("sim_title", "sim_summary", "bm25_seed"))
         first[positions] = -np.inf
-        if engine.size > PRF_DEPTH + len(positions):
+        if view.size > PRF_DEPTH + len(positions):
             near = np.argpartition(-first, PRF_DEPTH)[:PRF_DEPTH]
-            v = engine.paper_vecs[positions].mean(axis=0) + PRF_WEIGHT * engine.paper_vecs[near].mean(axis=0)
-            values["sim_prf"] = engine.paper_vecs @ (v / (np.linalg.norm(v) or 1.0)).astype(np.float32)
+            v = view.paper_vecs[positions].mean(axis=0) + PRF_WEIGHT * view.paper_vecs[near].mean(axis=0)
+            values["sim_prf"] = view.paper_vecs @ (v / (np.linalg.norm(v) or 1.0)).astype(np.float32)
     if negatives:
         neg = sims(negatives)
         values = {k: v - 0.5 * neg[k] for k, v in values.items()}
     if want("log_votes"):
-        values["log_votes"] = engine.log_votes
+        values["log_votes"] = view.log_votes
     return FeatureSet({k: _safe(v) for k, v in values.items()})

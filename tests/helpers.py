@@ -80,7 +80,7 @@ SEARCH_DAYS = ["2023/11/20.md", "2024/04/05.md", "2024/06/03.md", "2024/09/02.md
 
 def assert_relevant_head_sorted(scores: list[float], keys: list, tol: float = 1e-3) -> None:
     """votes/recency modes: a head of the most relevant papers sorted by the key comes first, then the rest by
-    relevance, every one of them less relevant than the whole head (search.ranking.relevant_head draws the line
+    relevance, every one of them less relevant than the whole head (search.rankers.ranking.relevant_head draws the line
     from the whole pool, which a page of k results does not show, so any such split point is accepted)."""
     def ok(h: int) -> bool:
         head, tail = scores[:h], scores[h:]
@@ -140,3 +140,31 @@ class FakeST:
 def use_fake_sentence_transformer(monkeypatch, make=FakeST) -> None:
     """Every torch loader (models.loaders) gets `make()` instead of reading a real model from disk."""
     monkeypatch.setattr("models.loaders.load_sentence_transformer", lambda name: make())
+
+
+def toy_view(titles: list[list[str]], summaries: list[list[str]], vectors: np.ndarray,
+             suspect: list[bool] | None = None, lexicon=None, votes: list[int] | None = None):
+    """A real IndexView over a handful of papers (real BM25, given unit vectors, no model): the rankers'
+    and features' inputs, small enough to compute the expected scores by hand."""
+    from indexer.dense.adapter import Adapters
+    from indexer.text.lexicon import Lexicon
+    from search.index_view import IndexView
+    from search.lexical import LexicalIndex
+
+    n = len(titles)
+    vecs = np.asarray(vectors, dtype=np.float32)
+    return IndexView(
+        title_vecs=vecs, summary_like=vecs, paper_vecs=vecs, gloss_vecs=None, adapters=Adapters({}),
+        lexical=LexicalIndex.from_fields(titles, summaries), lexicon=lexicon or Lexicon(), expansion_weight=0.4,
+        log_votes=np.log1p(np.asarray(votes or [0] * n, dtype=np.float32)),
+        suspect=np.asarray(suspect or [False] * n, dtype=bool),
+    )
+
+
+def toy_ann(vectors: np.ndarray, rids: np.ndarray):
+    """A real FAISS index holding these vectors under these row ids."""
+    from indexer.storage.ann import FaissANN
+
+    ann = FaissANN(vectors.shape[1])
+    ann.index_vectors(rids, vectors)
+    return ann

@@ -102,9 +102,9 @@ def _outside_env(**extra: str) -> dict[str, str]:
 
 
 def test_the_installed_package_is_what_runs(venv, tmp_path):
-    code = ("import json, api, indexer, models, papersearch, search, search.learned;"
+    code = ("import json, api, indexer, models, papersearch, search, search.rankers.learned;"
             "print(json.dumps([m.__file__ for m in (api, indexer, models, papersearch, search)]"
-            " + [str(search.learned.WEIGHTS_FILE)]))")
+            " + [str(search.rankers.learned.WEIGHTS_FILE)]))")
     out = subprocess.run([str(venv / "bin" / "python"), "-c", code], cwd=tmp_path, env=_outside_env(),
                          check=True, capture_output=True, text=True).stdout
     files = [Path(f) for f in json.loads(out)]

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Path, Query
 from api.deps import engine
 from api.schemas import PaperDetail, SimilarMethod, SimilarRequest
 from api.views import paper_detail
-from search.engine import MAX_K, SearchEngine
+from search.engine import SearchEngine
+from search.limits import MAX_K
 from search.schemas import SearchResponse
 
 router = APIRouter(prefix="/api", tags=["papers"])

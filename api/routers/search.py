@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 
 from api.deps import engine
-from search.engine import MAX_K, SearchEngine
+from search.engine import SearchEngine
+from search.limits import MAX_K
 from search.filters import Filters
 from search.schemas import RankMode, SearchResponse
 

@@ -20,7 +20,8 @@ from markupsafe import Markup
 from api.deps import Holder, engine
 from api.schemas import TopicOrder
 from api.views import ordered, paper_detail
-from search.engine import MAX_K, NotFoundError, QueryError, SearchEngine
+from search.engine import SearchEngine
+from search.limits import MAX_K, NotFoundError, QueryError
 from search.filters import FilterError, Filters
 from search.schemas import RankMode
 

@@ -4,9 +4,9 @@ from datetime import date
 import numpy as np
 import pytest
 
-from search.engine import MAX_K, MAX_QUERY_CHARS, NotFoundError, QueryError
 from search.filters import FilterError, Filters
-from search.ranking import relevant_head
+from search.limits import MAX_K, MAX_QUERY_CHARS, NotFoundError, QueryError
+from search.rankers.ranking import relevant_head
 from search.schemas import RankMode
 
 pytestmark = pytest.mark.model
@@ -198,15 +198,18 @@ def test_query_vectors_are_cached_read_only_and_bounded(engine, monkeypatch):
 
 def test_english_view_feeds_query_and_seed_features(engine, monkeypatch):
     """dense_gloss is the query's cosine with each paper's English gloss vector; a seed is its own best match."""
+    import dataclasses
+
     from search.features import seed_features
 
-    assert engine.gloss_vecs is not None and engine.gloss_vecs.shape == (engine.size, 384)
+    assert engine.view.gloss_vecs is not None and engine.view.gloss_vecs.shape == (engine.size, 384)
     q = "knowledge distillation into a smaller student model"
     qvec = engine.encode_query(q)
     fs = engine.features(q)
-    assert np.allclose(fs.values["dense_gloss"], engine.gloss_vecs @ qvec, atol=1e-5)
-    seed = seed_features(engine, [3], needed=frozenset({"sim_gloss"}))
+    assert np.allclose(fs.values["dense_gloss"], engine.view.gloss_vecs @ qvec, atol=1e-5)
+    seed = seed_features(engine.view, [3], needed=frozenset({"sim_gloss"}))
     assert int(np.argmax(seed.values["sim_gloss"])) == 3
-    monkeypatch.setattr(engine, "gloss_vecs", None)  # an index built before the view: the feature is silent
+    # an index built before the English view: the feature is silent
+    monkeypatch.setattr(engine, "view", dataclasses.replace(engine.view, gloss_vecs=None))
     assert not engine.features(q).values["dense_gloss"].any()
     assert len(engine.search(q).results) == 10

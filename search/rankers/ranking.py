@@ -5,8 +5,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from papersearch.settings import Settings
 from search.filters import FilterColumns
-from search.fusion import FUSIONS
+from search.rankers.fusion import FUSIONS
 from search.schemas import RankMode
 
 
@@ -15,7 +16,7 @@ class HybridParams:
     """Every knob of the hybrid ranker in one typed object (from Settings: PAPERSEARCH_FUSION, _DENSE_WEIGHT)."""
     # Measured on the dev set (bench/quality.py, README "Quality"): z-score fusion with
     # dense weight 0.7 beat RRF (nDCG@10 0.645 vs 0.640 at title weight 0.2, 0.623 at 0.4)
-    method: str = "zscore"       # a name in search.fusion.FUSIONS
+    method: str = "zscore"       # a name in search.rankers.fusion.FUSIONS
     dense_weight: float = 0.7    # zscore: weight of dense; rrf: relative weight of the dense ranking
     depth: int = 200             # how deep each ranking goes into RRF
     title_boost: int = 2         # title tokens repeated in the BM25 document
@@ -27,19 +28,18 @@ class HybridParams:
     blend: tuple[float, float, float] = (0.6, 0.25, 0.15)  # blend mode: relevance, log votes, recency
 
     def __post_init__(self) -> None:
-        if self.method not in FUSIONS:  # an unknown name is an error, never a silent fallback
-            raise ValueError(f"unknown fusion {self.method!r}; choose one of {', '.join(sorted(FUSIONS))}")
+        FUSIONS.validate(self.method)  # an unknown name is an error listing the choices, never a silent fallback
         if not 0.0 <= self.dense_weight <= 1.0:
             raise ValueError(f"dense_weight must be within [0, 1], got {self.dense_weight}")
 
     @classmethod
-    def from_settings(cls, settings) -> "HybridParams":
+    def from_settings(cls, settings: Settings) -> "HybridParams":
         return cls(method=settings.fusion, dense_weight=settings.dense_weight)
 
 
 def fuse(dense: np.ndarray, lexical: np.ndarray, mask: np.ndarray | None, p: HybridParams) -> np.ndarray:
     live = np.isfinite(dense) if mask is None else mask
-    return FUSIONS[p.method](dense, lexical, live, p.dense_weight, p.depth)
+    return FUSIONS.get(p.method)(dense, lexical, live, p.dense_weight, p.depth)
 
 
 def rerank(

@@ -5,7 +5,12 @@ from collections.abc import Callable
 
 import numpy as np
 
+from papersearch.registry import Registry
+
 RRF_K = 60
+# (dense, lexical, live rows, dense weight, depth) -> full-length scores, -inf outside the live rows
+Fusion = Callable[[np.ndarray, np.ndarray, np.ndarray, float, int], np.ndarray]
+FUSIONS: Registry[Fusion] = Registry("fusion")
 
 
 def top(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -37,13 +42,7 @@ def zscore(scores: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     return (scores - float(ref.mean())) / (sd if sd > 1e-9 else 1.0)
 
 
-def zscore_fusion(dense: np.ndarray, lexical: np.ndarray, live: np.ndarray, dense_weight: float,
-                  depth: int) -> np.ndarray:
-    """Convex combination of standardised scores (BM25 below zero clipped: no term matched)."""
-    out = dense_weight * zscore(dense, live) + (1 - dense_weight) * zscore(np.maximum(lexical, 0), live)
-    return np.where(live, out, -np.inf).astype(np.float32)
-
-
+@FUSIONS.register("rrf")
 def rrf_fusion(dense: np.ndarray, lexical: np.ndarray, live: np.ndarray, dense_weight: float,
                depth: int) -> np.ndarray:
     """Weighted reciprocal rank fusion of the two rankings, each `depth` deep."""
@@ -58,5 +57,9 @@ def rrf_fusion(dense: np.ndarray, lexical: np.ndarray, live: np.ndarray, dense_w
     return np.where(live, tail, -np.inf).astype(np.float32)
 
 
-Fusion = Callable[[np.ndarray, np.ndarray, np.ndarray, float, int], np.ndarray]
-FUSIONS: dict[str, Fusion] = {"zscore": zscore_fusion, "rrf": rrf_fusion}
+@FUSIONS.register("zscore")
+def zscore_fusion(dense: np.ndarray, lexical: np.ndarray, live: np.ndarray, dense_weight: float,
+                  depth: int) -> np.ndarray:
+    """Convex combination of standardised scores (BM25 below zero clipped: no term matched)."""
+    out = dense_weight * zscore(dense, live) + (1 - dense_weight) * zscore(np.maximum(lexical, 0), live)
+    return np.where(live, out, -np.inf).astype(np.float32)

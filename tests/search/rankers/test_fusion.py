@@ -3,8 +3,8 @@ import pytest
 from pydantic import ValidationError
 
 from papersearch.settings import Settings
-from search.fusion import FUSIONS
-from search.ranking import HybridParams, fuse
+from search.rankers.fusion import FUSIONS
+from search.rankers.ranking import HybridParams, fuse
 
 
 def test_fusions_are_chosen_by_a_validated_name():
@@ -31,7 +31,7 @@ def test_every_fusion_respects_the_mask_and_both_signals(name):
 def test_rank_mode_knobs_come_from_the_params():
     from indexer.ingest.records import Paper
     from search.filters import FilterColumns
-    from search.ranking import rerank
+    from search.rankers.ranking import rerank
     from search.schemas import RankMode
 
     papers = [Paper(arxiv_id=f"2401.0000{i}", title=f"t{i}", votes=v, dates=["2024-01-01"])
@@ -48,7 +48,7 @@ def test_rank_mode_knobs_come_from_the_params():
 
 
 def test_relevant_head_is_free_of_the_rankers_scale_and_offset():
-    from search.ranking import relevant_head
+    from search.rankers.ranking import relevant_head
 
     # a learned ranker's pool (sums of z-scores): three on-topic papers near 17, a famous near-miss at 8.9,
     # and a floor around 6-7. "Half the best" (8.55) would let the near-miss into the votes-sorted head.

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from search.features import FeatureSet
-from search.fusion import zscore
+from search.rankers.fusion import zscore
 
 WEIGHTS_FILE = Path(__file__).with_name("fusion_weights.json")
 

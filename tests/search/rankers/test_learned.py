@@ -2,9 +2,11 @@
 import numpy as np
 import pytest
 
-from search.engine import METHODS, SIMILAR_METHODS, QueryError
 from search.features import QUERY_FEATURES, SEED_FEATURES, FeatureSet, query_features
-from search.learned import WEIGHTS_FILE, FusionModelError, LinearFusion, design_matrix, load_models
+from search.limits import QueryError
+from search.rankers.learned import WEIGHTS_FILE, FusionModelError, LinearFusion, design_matrix, load_models
+from search.rankers.query import METHODS
+from search.rankers.similar import SIMILAR_METHODS
 from indexer.text.tokenize import tokens
 
 
@@ -52,7 +54,7 @@ def test_learned_is_the_default_and_every_method_ranks(engine):
 @pytest.mark.model
 def test_query_features_are_full_length_and_finite(engine):
     q = "representation finetuning 표현 미세조정"
-    fs = query_features(engine, engine.encode_query(q), tokens(q), engine.expand(tokens(q)))
+    fs = query_features(engine.view, engine.encode_query(q), tokens(q), engine.expand(tokens(q)))
     assert set(fs.values) == set(QUERY_FEATURES)
     for name, v in fs.values.items():
         assert v.shape == (engine.size,) and np.isfinite(v).all(), name
@@ -61,8 +63,8 @@ def test_query_features_are_full_length_and_finite(engine):
 
 @pytest.mark.model
 def test_expanded_terms_come_from_the_lexicon_and_weigh_less(engine):
-    assert len(engine.lexicon) > 0, "the build mines a lexicon"
-    term = next(t for t, v in engine.lexicon.entries.items() if v and t.isascii())
+    assert len(engine.view.lexicon) > 0, "the build mines a lexicon"
+    term = next(t for t, v in engine.view.lexicon.entries.items() if v and t.isascii())
     r = engine.search(term, k=3, method="lexical")
     assert r.expanded_terms and set(r.expanded_terms) == set(engine.expand(tokens(term)))
     assert all(0 < w < 1 for w in r.expanded_terms.values())
@@ -73,14 +75,14 @@ def test_adapters_follow_the_corpus_size_rule_and_keep_unit_length(engine):
     from indexer.dense.adapter import MIN_PAIRS
 
     if (~engine.suspect).sum() >= MIN_PAIRS:
-        assert set(engine.adapters.maps) >= {"to_summary", "to_title"}
-        v = engine.adapters.apply("to_summary", engine.encode_query("video generation"))
+        assert set(engine.view.adapters.maps) >= {"to_summary", "to_title"}
+        v = engine.view.adapters.apply("to_summary", engine.encode_query("video generation"))
         assert abs(float(np.linalg.norm(v)) - 1) < 1e-5
     else:  # too few papers to fit a map: none, and the adapted features are zero
-        assert engine.adapters.maps == {}
+        assert engine.view.adapters.maps == {}
         fs = engine.features("video generation")
         assert not fs.values["adapted_summary"].any() and not fs.values["adapted_title"].any()
-    assert engine.idx.manifest.extra["adapter"]["maps"] == sorted(engine.adapters.maps)
+    assert engine.idx.manifest.extra["adapter"]["maps"] == sorted(engine.view.adapters.maps)
 
 
 @pytest.mark.model

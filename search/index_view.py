@@ -1,0 +1,77 @@
+"""The index arrays the rankers read, as one typed, frozen view.
+
+Features and rankers take this view, never the engine: what they depend on is
+spelled out here, and they cannot call back into the engine. The engine builds
+the view once when it opens and replaces it (dataclasses.replace) when it
+changes an array: a rebuilt BM25 index or re-weighted paper vectors.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from indexer.dense.adapter import Adapters
+from indexer.dense.vectors import combine, summary_like
+from indexer.reading.reader import LoadedIndex
+from indexer.text.lexicon import Lexicon
+from search.lexical import LexicalIndex
+
+SEED_TERMS = 40  # distinctive BM25 terms taken from each seed paper
+
+
+@dataclass(frozen=True, eq=False)
+class IndexView:
+    title_vecs: np.ndarray          # English title vectors, one row per paper
+    summary_like: np.ndarray        # Korean summary vectors; a suspect summary replaced by its title mapped there
+    paper_vecs: np.ndarray          # the combined vectors FAISS holds
+    gloss_vecs: np.ndarray | None   # English view (indexer.text.gloss); None for generations built before it
+    adapters: Adapters              # corpus-fitted query maps (indexer.dense.adapter); may hold none
+    lexical: LexicalIndex
+    lexicon: Lexicon                # ko<->en terms for cross-lingual expansion
+    expansion_weight: float         # lexicon terms weigh this x confidence, below the query's own 1.0
+    log_votes: np.ndarray
+    suspect: np.ndarray             # the summary describes another paper: only the title counts
+
+    @property
+    def size(self) -> int:
+        return len(self.suspect)
+
+    @classmethod
+    def of(cls, idx: LoadedIndex, suspect: np.ndarray, lexical: LexicalIndex, votes: np.ndarray,
+           expansion_weight: float) -> "IndexView":
+        """The view of a loaded generation, its vectors combined with the weights its manifest records."""
+        predict = idx.adapters.summary_predictor
+        return cls(
+            title_vecs=idx.vectors["title"],
+            summary_like=summary_like(idx.vectors["title"], idx.vectors["summary"], suspect, predict),
+            paper_vecs=combine(idx.vectors, idx.manifest.weights, suspect, predict),
+            gloss_vecs=idx.gloss, adapters=idx.adapters, lexical=lexical, lexicon=idx.lexicon,
+            expansion_weight=expansion_weight, log_votes=np.log1p(np.maximum(votes, 0)).astype(np.float32),
+            suspect=suspect,
+        )
+
+
+def expand(view: IndexView, terms: list[str]) -> dict[str, float]:
+    """Other-language lexicon terms for the lexical ranker, weighted below the query's own."""
+    return view.lexicon.expand(terms, view.expansion_weight)
+
+
+def title_cover(view: IndexView, terms: list[str]) -> np.ndarray:
+    """Per paper: share of these distinct terms that occur in its title."""
+    lex = view.lexical
+    cols = [lex.vocab[t] for t in terms if t in lex.vocab]
+    if not terms or not cols:
+        return np.zeros(view.size, dtype=np.float32)
+    hit = lex.fields["title"].matrix[:, cols] > 0
+    return (np.asarray(hit.sum(axis=1)).ravel() / len(terms)).astype(np.float32)
+
+
+def seed_terms(view: IndexView, positions: list[int]) -> dict[str, float]:
+    """The seed papers' most distinctive BM25 terms (title only when a summary is suspect), averaged."""
+    out: dict[str, float] = {}
+    for p in positions:
+        field = "title" if view.suspect[p] else "all"
+        for t, w in view.lexical.top_terms(p, SEED_TERMS, field).items():
+            out[t] = out.get(t, 0.0) + w / len(positions)
+    return out

@@ -1,0 +1,39 @@
+"""Ranked positions become the response's results: paper fields, highlighted snippet, trust flags, topic facets."""
+from __future__ import annotations
+
+import numpy as np
+
+from indexer.ingest.records import Paper
+from indexer.text.passages import summary_text
+from search.schemas import SearchResult
+from search.snippet import make_snippet
+
+
+class ResultBuilder:
+    """Per-row display data of one loaded index, built once (summary texts are not rebuilt per request)."""
+
+    def __init__(self, papers: list[Paper], suspect: np.ndarray, agreement: np.ndarray,
+                 clusters: np.ndarray | None):
+        self.papers, self.suspect, self.agreement, self.clusters = papers, suspect, agreement, clusters
+        self._summaries = [summary_text(p) for p in papers]
+
+    def result(self, i: int, score: float, terms: list[str]) -> SearchResult:
+        """Row i as a result, its snippet highlighting `terms`."""
+        p = self.papers[i]
+        return SearchResult(
+            arxiv_id=p.arxiv_id, title=p.title, authors=p.authors, votes=p.votes, dates=p.dates,
+            score=round(score, 5), snippet=make_snippet(self._summaries[i], terms), arxiv_url=p.arxiv_url,
+            thumbnail_url=p.thumbnail_url, summary_suspect=bool(self.suspect[i]),
+            cluster=int(self.clusters[i]) if self.clusters is not None else None,
+            agreement=round(float(self.agreement[i]), 4),
+        )
+
+    def results(self, pos: np.ndarray, scores: np.ndarray, terms: list[str]) -> list[SearchResult]:
+        return [self.result(int(p), float(s), terms) for p, s in zip(pos, scores)]
+
+    def facets(self, pos: np.ndarray) -> dict[str, int]:
+        """Topic cluster id -> how many of these candidates it holds, largest first."""
+        if self.clusters is None or len(pos) == 0:
+            return {}
+        ids, counts = np.unique(self.clusters[pos], return_counts=True)
+        return {str(int(i)): int(c) for i, c in sorted(zip(ids, counts), key=lambda t: -t[1]) if i >= 0}
