@@ -139,7 +139,8 @@ class AuthorIndex:
         topics: list[AuthorTopic] = []
         if self.clusters is not None:
             counts = Counter(int(self.clusters[i]) for i in rows if int(self.clusters[i]) >= 0)
-            topics = [AuthorTopic(c, self.labels.get(c), n) for c, n in sorted(counts.items(), key=lambda t: (-t[1], t[0]))]
+            ranked = sorted(counts.items(), key=lambda t: (-t[1], t[0]))
+            topics = [AuthorTopic(c, self.labels.get(c), n) for c, n in ranked]
         spellings = self._spellings[key]
         return AuthorPage(self.display(key), key, sorted(spellings, key=lambda s: (-spellings[s], s)),
                           self.papers_of(name), coauthors, topics)

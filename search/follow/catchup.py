@@ -23,8 +23,8 @@ from search.follow.authors import AuthorIndex, UnknownAuthor
 from search.follow.matching import (
     Decision, ThresholdRule, author_decisions, corpus_stats, decide, match_hash, seed_candidates,
 )
-from search.follow.models import AuthorSpec, CorpusStats, InvalidWatch, Match, QuerySpec, SeedsSpec, Watch
-from search.follow.store import Spec, WatchStore, utcnow
+from search.follow.models import AuthorSpec, CorpusStats, InvalidWatch, Match, QuerySpec, SeedsSpec, Spec, Watch
+from search.follow.store import WatchStore, utcnow
 
 BACKFILL_DAYS = 14
 
@@ -67,8 +67,11 @@ class EngineSource:
 
     @property
     def authors(self) -> AuthorIndex:
+        """The served generation's author index, with its topics (built once, on first use)."""
         if self._authors is None:
-            self._authors = AuthorIndex(self.engine.papers)
+            e = self.engine
+            labels = {c.id: c.label for c in e.clustering.clusters} if e.clustering else None
+            self._authors = AuthorIndex(e.papers, e.columns.clusters, labels)
         return self._authors
 
     def query_scores(self, spec: QuerySpec) -> tuple[str, np.ndarray]:

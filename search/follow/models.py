@@ -130,7 +130,8 @@ class AuthorSpec(_Spec):
 
 WatchSpec = Annotated[QuerySpec | SeedsSpec | AuthorSpec, Field(discriminator="kind")]
 SPEC = TypeAdapter(WatchSpec)
-KIND_KEYS = {"query": "query", "positive": "seeds", "negative": "seeds", "author": "author"}
+Spec = QuerySpec | SeedsSpec | AuthorSpec
+KIND_KEYS = {"query": "query", "positive": "seeds", "negative": "seeds", "author": "author"}  # in precedence order
 
 
 class CorpusStats(BaseModel):
@@ -149,7 +150,7 @@ class Watch(BaseModel):
     name: str
     created: datetime
     spec: WatchSpec
-    seen_seq: int = Field(default=0, description="the last paper arrival (WatchStore.sync) this watch has been matched against")
+    seen_seq: int = Field(default=0, description="the last arrival (WatchStore.sync) the watch was matched against")
     stats: CorpusStats | None = None
 
     @property
@@ -166,7 +167,7 @@ class Match(BaseModel):
     content_hash: str = Field(description="what the paper looked like when matched; a change is matched again")
 
 
-def parse_request(body: Mapping[str, Any]) -> tuple[QuerySpec | SeedsSpec | AuthorSpec, str | None]:
+def parse_request(body: Mapping[str, Any]) -> tuple[Spec, str | None]:
     """(spec, name) from a `POST /api/watches` body or CLI options: `query` + filters, `positive`/`negative`,
     or `author`, each with an optional `name`; the kind is told by the first of those keys present (other
     kinds' keys are then unknown fields)."""
@@ -175,7 +176,7 @@ def parse_request(body: Mapping[str, Any]) -> tuple[QuerySpec | SeedsSpec | Auth
     fields = dict(body)
     name = parse_name(fields.pop("name", None))
     # `author` is a filter of a query watch and the whole of an author watch
-    kind = next((KIND_KEYS[k] for k in ("query", "positive", "negative", "author") if k in fields), None)
+    kind = next((kind for key, kind in KIND_KEYS.items() if key in fields), None)
     if kind is None:
         raise InvalidWatch("query", "give one of: query (with filters), positive (and negative) seed papers, "
                                     "or author")

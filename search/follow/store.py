@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from search.follow.limits import TooManyWatches, WatchCaps, client_key
-from search.follow.models import SPEC, AuthorSpec, CorpusStats, Match, QuerySpec, SeedsSpec, Watch
+from search.follow.models import SPEC, CorpusStats, Match, Spec, Watch
 
 WATCHES_FILE = "watches.sqlite"
 SCHEMA_VERSION = 1
@@ -52,8 +52,6 @@ _MATCH_COLS = "arxiv_id, score, z, generation, matched_at, content_hash"
 _UPSERT = (f"INSERT INTO matches (watch_id, {_MATCH_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?) "
            "ON CONFLICT (watch_id, arxiv_id) DO UPDATE SET score = excluded.score, z = excluded.z, "
            "generation = excluded.generation, matched_at = excluded.matched_at, content_hash = excluded.content_hash")
-
-Spec = QuerySpec | SeedsSpec | AuthorSpec
 
 
 @dataclass(frozen=True)
@@ -171,9 +169,9 @@ class WatchStore:
 
     def sync(self, generation: str, papers: Iterable[tuple[str, str]]) -> SyncResult:
         """Log the (arxiv id, content hash) pairs of a generation: new and changed papers get the next arrival
-        numbers. Idempotent per generation; an older generation than the last synced one changes nothing (a
-        server worker still on it must not log its old texts as changes). The very first sync is the baseline every existing watch has
-        already seen: it is the corpus as it stood, not news."""
+        numbers. Idempotent per generation. An older generation than the last synced one changes nothing (a
+        server worker still on it must not log its old texts as changes). The very first sync is the baseline
+        every existing watch has already seen: it is the corpus as it stood, not news."""
         pairs = list(papers)
         with self._write() as c:
             row = c.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
@@ -203,8 +201,9 @@ class WatchStore:
         """Store matches and advance the watch to `seen_to` atomically; False (and nothing written) when the
         watch was deleted or another run advanced it first."""
         with self._write() as c:
-            moved = c.execute("UPDATE watches SET seen_seq = ?, stats = COALESCE(?, stats) WHERE id = ? AND seen_seq = ?",
-                              (seen_to, stats.model_dump_json() if stats else None, watch.id, watch.seen_seq)).rowcount
+            moved = c.execute(
+                "UPDATE watches SET seen_seq = ?, stats = COALESCE(?, stats) WHERE id = ? AND seen_seq = ?",
+                (seen_to, stats.model_dump_json() if stats else None, watch.id, watch.seen_seq)).rowcount
             if moved != 1:
                 return False
             c.executemany(_UPSERT, [_match_row(watch.id, m) for m in matches])
@@ -222,7 +221,8 @@ class WatchStore:
         """A watch's matches, most recently matched first."""
         with self._connect() as c:
             rows = c.execute(f"SELECT {_MATCH_COLS} FROM matches WHERE watch_id = ? "
-                             "ORDER BY matched_at DESC, score DESC, arxiv_id LIMIT ?", (watch_id, -1 if limit is None else limit))
+                             "ORDER BY matched_at DESC, score DESC, arxiv_id LIMIT ?",
+                             (watch_id, -1 if limit is None else limit))
             return [Match(arxiv_id=r[0], score=r[1], z=r[2], generation=r[3], matched_at=r[4], content_hash=r[5])
                     for r in rows]
 

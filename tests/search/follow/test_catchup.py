@@ -129,6 +129,8 @@ def test_create_checks_the_spec_against_the_index_and_backfills(tmp_path, source
             create_watch(source, store, spec)
         assert err.value.field == field and words in err.value.message
     assert store.count() == 0
+    page = source.authors.lookup("dahua lin")  # the served generation's author index carries its topics
+    assert page.topics and all(t.label for t in page.topics) and sum(t.papers for t in page.topics) <= len(page.papers)
     newest = max(p.last_seen for p in source.papers)
     recent = {source.papers[i].arxiv_id for i in recent_rows(source.papers)}
     title = next(p.title for p in source.papers if p.first_seen == "2025-01-02")
