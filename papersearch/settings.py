@@ -94,6 +94,12 @@ class Settings(BaseSettings):
     reload_token: str | None = Field(default=None, description="enables POST /api/reload with this X-Reload-Token")
     watch_interval: float = Field(default=2.0, ge=0, description="seconds between checks for a rebuilt index; 0 = off")
 
+    # saved searches ("watches", search.follow): POST /api/watches is open to anyone who reaches the server
+    watches_max: int = Field(default=10_000, ge=1, le=10_000_000,
+                             description="watches the store holds at most; creating one more is refused (429)")
+    watch_creates_per_hour: int = Field(default=60, ge=1, le=1_000_000,
+                                        description="watches one client may create in any hour (429 beyond)")
+
 
     @model_validator(mode="after")
     def _engine_runs_precision(self) -> "Settings":

@@ -1,0 +1,190 @@
+"""Catch watches up with the index: the thin part of the matcher that calls the search engine.
+
+The ranker lives above the indexer, so matching cannot run inside the build; it runs here, after `index`
+publishes, in `watch run` and when the server loads a new generation. Each run first syncs the generation's
+papers into the store's arrivals log, then matches every watch against the arrivals it has not seen
+(WatchStore.pending) and records the matches with its new position in one transaction: rerunning after a kill
+at any point loses nothing and matches nothing twice. A new watch is backfilled with the papers featured in
+the days before the index's newest date, so its feed is not empty.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Protocol
+
+import numpy as np
+
+from indexer.ingest.records import Paper
+from search.engine import METHODS, SIMILAR_METHODS, NotFoundError, QueryError, SearchEngine
+from search.filters import FilterError, Filters
+from search.follow.authors import AuthorIndex, UnknownAuthor
+from search.follow.matching import (
+    Decision, ThresholdRule, author_decisions, corpus_stats, decide, match_hash, seed_candidates,
+)
+from search.follow.models import AuthorSpec, CorpusStats, InvalidWatch, Match, QuerySpec, SeedsSpec, Spec, Watch
+from search.follow.store import WatchStore, utcnow
+
+BACKFILL_DAYS = 14
+
+
+class ScoreSource(Protocol):
+    """What matching needs from the search engine: the served papers and full-length score arrays."""
+
+    @property
+    def generation(self) -> str: ...
+
+    @property
+    def papers(self) -> Sequence[Paper]: ...
+
+    def query_scores(self, spec: QuerySpec) -> tuple[str, np.ndarray]:
+        """(the ranker used, its score per paper; -inf outside the watch's filters)"""
+
+    def seed_scores(self, spec: SeedsSpec) -> tuple[str, np.ndarray]:
+        """(the ranker used, "more like these" score per paper; -inf for the seeds themselves)"""
+
+    def check(self, spec: Spec) -> None:
+        """InvalidWatch naming the field when the index cannot serve the spec (unknown seed, author, topic)."""
+
+
+class EngineSource:
+    """ScoreSource over a loaded SearchEngine. The engine picks default rankers, resolves retired topics and
+    scores seeds in private helpers; this class is the one place that reaches them (issue 21 restructures
+    the engine: make them public there and change only these lines)."""
+
+    def __init__(self, engine: SearchEngine):
+        self.engine = engine
+        self._authors: AuthorIndex | None = None
+
+    @property
+    def generation(self) -> str:
+        return self.engine.idx.generation.name
+
+    @property
+    def papers(self) -> Sequence[Paper]:
+        return self.engine.papers
+
+    @property
+    def authors(self) -> AuthorIndex:
+        """The served generation's author index, with its topics (built once, on first use)."""
+        if self._authors is None:
+            e = self.engine
+            labels = {c.id: c.label for c in e.clustering.clusters} if e.clustering else None
+            self._authors = AuthorIndex(e.papers, e.columns.clusters, labels)
+        return self._authors
+
+    def query_scores(self, spec: QuerySpec) -> tuple[str, np.ndarray]:
+        e = self.engine
+        method = e._method(spec.method, METHODS)
+        mask = e.columns.mask(e._current_topic(spec.filters(), []))
+        return method, e.rank(spec.query, mask, method).scores
+
+    def seed_scores(self, spec: SeedsSpec) -> tuple[str, np.ndarray]:
+        method = self.engine._method(spec.method, SIMILAR_METHODS)
+        return method, self.engine._like(spec.positive, spec.negative, Filters(), method)[0]
+
+    def check(self, spec: Spec) -> None:
+        e = self.engine
+        try:
+            if isinstance(spec, QuerySpec):
+                e._method(spec.method, METHODS)
+                e.columns.mask(e._current_topic(spec.filters(), []))
+            elif isinstance(spec, SeedsSpec):
+                e._method(spec.method, SIMILAR_METHODS)
+                for name in ("positive", "negative"):
+                    for aid in getattr(spec, name):
+                        if aid not in e.pos_of:
+                            raise InvalidWatch(name, f"paper {aid} is not in the index")
+            elif spec.author not in self.authors:
+                raise UnknownAuthor(spec.author, self.authors.closest(spec.author))
+        except QueryError as exc:
+            raise InvalidWatch("method", str(exc)) from None
+        except FilterError as exc:
+            raise InvalidWatch("cluster", str(exc).removeprefix("cluster: ")) from None
+        except UnknownAuthor as exc:
+            raise InvalidWatch("author", str(exc)) from None
+
+
+@dataclass
+class CatchUp:
+    generation: str
+    current: bool                       # False: the store follows a newer generation; nothing was matched
+    arrived: int = 0                    # papers new or changed in this generation
+    matched: dict[str, list[Match]] = field(default_factory=dict)   # watch id -> its new matches
+    problems: dict[str, str] = field(default_factory=dict)          # watch id -> why it was not caught up
+
+
+def _decisions(source: ScoreSource, watch: Watch, rows: Sequence[int], rule: ThresholdRule,
+               ) -> tuple[list[Decision], CorpusStats | None]:
+    """Which of the papers at `rows` the watch keeps, and the statistics that decided it."""
+    spec, papers = watch.spec, source.papers
+    if not rows:
+        return [], None
+    if isinstance(spec, AuthorSpec):
+        return author_decisions([papers[i] for i in rows], spec), None
+    if isinstance(spec, SeedsSpec):
+        method, scores = source.seed_scores(spec)
+        ids = [papers[i].arxiv_id for i in rows]
+        rows = [rows[i] for i in seed_candidates(ids, spec)]
+    else:
+        method, scores = source.query_scores(spec)
+    stats = watch.stats
+    if stats is None or (stats.generation, stats.method) != (source.generation, method):
+        stats = corpus_stats(scores, source.generation, method)  # refreshed once per generation
+    return decide([papers[i].arxiv_id for i in rows], scores[list(rows)], stats, rule), stats
+
+
+def catch_up(source: ScoreSource, store: WatchStore, rule: ThresholdRule = ThresholdRule()) -> CatchUp:
+    """Sync the served generation into the store and match every watch against what it has not seen."""
+    papers = source.papers
+    hashes = [match_hash(p) for p in papers]
+    sync = store.sync(source.generation, zip((p.arxiv_id for p in papers), hashes))
+    report = CatchUp(source.generation, sync.current, sync.arrived)
+    if not sync.current:
+        return report
+    row_of = {p.arxiv_id: i for i, p in enumerate(papers)}
+    now = utcnow()
+    for watch in store.watches():
+        arrivals = store.pending(watch)
+        if not arrivals:
+            continue
+        # a paper pruned from the index since it arrived cannot match; one changed since has a newer arrival
+        rows = [row_of[a.arxiv_id] for a in arrivals
+                if a.arxiv_id in row_of and hashes[row_of[a.arxiv_id]] == a.content_hash]
+        try:
+            decisions, stats = _decisions(source, watch, rows, rule)
+        except (QueryError, FilterError, NotFoundError) as exc:  # e.g. a seed paper pruned from the corpus
+            report.problems[watch.id] = str(exc)
+            continue
+        matches = [d.match(source.generation, now, hashes[row_of[d.arxiv_id]]) for d in decisions]
+        if store.record(watch, arrivals[-1].seq, matches, stats):
+            report.matched[watch.id] = matches
+    return report
+
+
+def recent_rows(papers: Sequence[Paper], days: int = BACKFILL_DAYS) -> list[int]:
+    """Rows of the papers featured in the `days` days that end on the newest digest date of the index."""
+    newest = max((p.last_seen for p in papers if p.last_seen), default=None)
+    if newest is None or days < 1:
+        return []
+    start = (date.fromisoformat(newest) - timedelta(days=days - 1)).isoformat()
+    return [i for i, p in enumerate(papers) if any(start <= d <= newest for d in p.dates)]
+
+
+def create_watch(source: ScoreSource, store: WatchStore, spec: Spec, name: str | None = None,
+                 client: str | None = None, rule: ThresholdRule = ThresholdRule(),
+                 backfill_days: int = BACKFILL_DAYS) -> tuple[Watch, list[Match]]:
+    """Check the spec against the index, save the watch (caps apply) and backfill its recent matches.
+
+    The served generation is synced first, so the new watch starts after everything the index holds."""
+    source.check(spec)
+    papers = source.papers
+    hashes = {p.arxiv_id: match_hash(p) for p in papers}
+    store.sync(source.generation, hashes.items())
+    watch = store.create(spec, name, client)
+    decisions, _ = _decisions(source, watch, recent_rows(papers, backfill_days), rule)
+    now = utcnow()
+    matches = [d.match(source.generation, now, hashes[d.arxiv_id]) for d in decisions]
+    store.add_matches(watch.id, matches)
+    return watch, matches
