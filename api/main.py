@@ -3,7 +3,7 @@
 One process loads the index once (lifespan) and serves it concurrently; a
 background task polls the data dir's CURRENT pointer (every `reload_interval`
 seconds) and swaps in a rebuilt index atomically, so `papersearch index` in
-another shell is picked up live.
+another shell is picked up live, and the saved searches (watches) catch up on it.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.routers import clusters, meta, papers, search, web
+from api.routers import authors, clusters, feeds, meta, papers, search, watches, web
 from api.state import EngineHolder
 from papersearch.settings import Settings, get_settings
 
@@ -54,7 +54,8 @@ def create_app(settings: Settings | None = None, embedder=None) -> FastAPI:
     )
     app.state.holder = holder
     errors.install(app)
-    for r in (search.router, papers.router, clusters.router, meta.router, web.router):
+    for r in (search.router, papers.router, clusters.router, authors.router, watches.router, feeds.router,
+              meta.router, web.router):
         app.include_router(r)
     web.mount_static(app)
     return app
