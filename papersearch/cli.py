@@ -1,4 +1,4 @@
-"""`papersearch` command line: index, verify, stats, show (search commands register here too)."""
+"""`papersearch` command line: index, verify, stats, show (search and watch commands register here too)."""
 from __future__ import annotations
 
 import os
@@ -70,8 +70,13 @@ def index(
         s = make_settings(corpus=corpus or None, data_dir=data_dir, model=model, batch_size=batch_size,
                           cluster_method=cluster_method, cluster_resolution=cluster_resolution)
         r = build_index(s, rebuild=rebuild, prune=prune, progress=not json_out)
+        from papersearch.watch_cli import catch_up_after_build  # the search side: after the build has published
+
+        caught = catch_up_after_build(s)
+    watches = caught and {"arrived": caught.arrived, "new_matches": {w: len(m) for w, m in caught.matched.items()},
+                          "problems": caught.problems}
     if json_out:
-        print_json(r.to_dict())
+        print_json({**r.to_dict(), **({"watches": watches} if watches else {})})
         return
     ing = r.ingest
     print_kv_table("index built", [
@@ -84,6 +89,8 @@ def index(
         ("generation", r.generation), ("seconds", r.seconds),
         ("where the time went", " · ".join(f"{k} {v['seconds']:.1f}s" for k, v in r.stages.items()
                                            if v["seconds"] >= 0.1)),
+        *([("watches", f"{sum(watches['new_matches'].values())} new matches for {len(watches['new_matches'])} "
+                       "(`papersearch watch run` lists them)")] if watches else []),
     ])
     for w in ing.warnings[:3]:
         console.print(f"[yellow]warning[/yellow] {w}", highlight=False)
@@ -194,9 +201,10 @@ def serve(
 
 
 def main() -> None:
-    from papersearch.search_cli import register
+    from papersearch import search_cli, watch_cli
 
-    register(app)
+    search_cli.register(app)
+    watch_cli.register(app)
     app()
 
 
