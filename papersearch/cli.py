@@ -13,7 +13,7 @@ from rich.markup import escape
 from indexer.dense.agreement import suspect_mask
 from indexer.pipeline.build import DiskFullError, EmptyCorpusError, build_index
 from papersearch.cli_common import (
-    UserError, console, existing_path, friendly_errors, make_settings, print_json, print_kv_table,
+    UserError, console, err, existing_path, friendly_errors, make_settings, print_json, print_kv_table,
 )
 from indexer.ingest.ids import normalize_arxiv_id
 from indexer.storage.layout import BuildLockedError, DataDir
@@ -70,9 +70,18 @@ def index(
         s = make_settings(corpus=corpus or None, data_dir=data_dir, model=model, batch_size=batch_size,
                           cluster_method=cluster_method, cluster_resolution=cluster_resolution)
         r = build_index(s, rebuild=rebuild, prune=prune, progress=not json_out)
-        from papersearch.watch_cli import catch_up_after_build  # the search side: after the build has published
+    from papersearch.watch_cli import catch_up_after_build  # the search side: after the build has published
 
+    try:
         caught = catch_up_after_build(s)
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/yellow] while matching watches: the new index is published; "
+                  "`papersearch watch run` catches them up")
+        raise SystemExit(130)
+    except Exception as exc:  # noqa: BLE001 - the index is published; the watches wait for the next run
+        caught = None
+        err.print(f"[yellow]warning[/yellow] watches not caught up ({escape(str(exc))}); "
+                  "`papersearch watch run` retries", highlight=False)
     watches = caught and {"arrived": caught.arrived, "new_matches": {w: len(m) for w, m in caught.matched.items()},
                           "problems": caught.problems}
     if json_out:
