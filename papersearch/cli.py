@@ -98,8 +98,9 @@ def index(
         ("generation", r.generation), ("seconds", r.seconds),
         ("where the time went", " · ".join(f"{k} {v['seconds']:.1f}s" for k, v in r.stages.items()
                                            if v["seconds"] >= 0.1)),
-        *([("watches", f"{sum(watches['new_matches'].values())} new matches for {len(watches['new_matches'])} "
-                       "(`papersearch watch run` lists them)")] if watches else []),
+        *([("watches", f"{sum(watches['new_matches'].values())} new matches for "
+                       f"{sum(1 for n in watches['new_matches'].values() if n)} of {len(watches['new_matches'])} "
+                       "watches (`papersearch watch run` lists them)")] if watches else []),
     ])
     for w in ing.warnings[:3]:
         console.print(f"[yellow]warning[/yellow] {w}", highlight=False)
