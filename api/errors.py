@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from search.limits import NotFoundError, QueryError, valid_text
 from search.filters import FilterError
+from search.follow.authors import UnknownAuthor
+from search.follow.limits import TooManyWatches
+from search.follow.models import InvalidWatch
+from search.limits import NotFoundError, QueryError, valid_text
 
 log = logging.getLogger("papersearch.api")
 
@@ -31,6 +35,22 @@ def _plain(status: int):
 def install(app: FastAPI) -> None:
     for exc_type, status in STATUS.items():
         app.add_exception_handler(exc_type, _plain(status))
+
+    @app.exception_handler(InvalidWatch)
+    async def invalid_watch(_: Request, exc: InvalidWatch):
+        """Shaped like a validation error: the field a client should fix, and why."""
+        message = valid_text(exc.message)
+        return JSONResponse(status_code=422, content={"detail": f"invalid watch: {exc.field}: {message}",
+                                                      "errors": [{"field": exc.field, "message": message}]})
+
+    @app.exception_handler(TooManyWatches)
+    async def too_many(_: Request, exc: TooManyWatches):
+        headers = {"Retry-After": str(math.ceil(exc.retry_after))} if exc.retry_after is not None else None
+        return JSONResponse(status_code=429, content={"detail": str(exc)}, headers=headers)
+
+    @app.exception_handler(UnknownAuthor)
+    async def unknown_author(_: Request, exc: UnknownAuthor):
+        return JSONResponse(status_code=404, content={"detail": valid_text(str(exc)), "closest": exc.closest})
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError):

@@ -1,8 +1,9 @@
 """The FastAPI app: JSON API under /api, the web page at /, OpenAPI docs at /docs.
 
 One process loads the index once (lifespan) and serves it concurrently; a
-background task watches the data dir's CURRENT pointer and swaps in a rebuilt
-index atomically, so `papersearch index` in another shell is picked up live.
+background task polls the data dir's CURRENT pointer (every `reload_interval`
+seconds) and swaps in a rebuilt index atomically, so `papersearch index` in
+another shell is picked up live, and the saved searches (watches) catch up on it.
 """
 from __future__ import annotations
 
@@ -14,20 +15,20 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.routers import clusters, meta, papers, search, web
+from api.routers import authors, clusters, feeds, meta, papers, search, watches, web
 from api.state import EngineHolder
 from papersearch.settings import Settings, get_settings
 
 log = logging.getLogger("papersearch.api")
 
 
-async def _watch(holder: EngineHolder, interval: float) -> None:
+async def _poll_reload(holder: EngineHolder, interval: float) -> None:
     while True:
         await asyncio.sleep(interval)
         try:
             await asyncio.to_thread(holder.maybe_reload)
-        except Exception:  # noqa: BLE001 - the watcher must survive anything
-            log.exception("index watch failed")
+        except Exception:  # noqa: BLE001 - the poller must survive anything
+            log.exception("index reload poll failed")
 
 
 def create_app(settings: Settings | None = None, embedder=None) -> FastAPI:
@@ -37,7 +38,8 @@ def create_app(settings: Settings | None = None, embedder=None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await asyncio.to_thread(holder.load)
-        task = asyncio.create_task(_watch(holder, settings.watch_interval)) if settings.watch_interval > 0 else None
+        interval = settings.reload_interval
+        task = asyncio.create_task(_poll_reload(holder, interval)) if interval > 0 else None
         yield
         if task:
             task.cancel()
@@ -52,7 +54,8 @@ def create_app(settings: Settings | None = None, embedder=None) -> FastAPI:
     )
     app.state.holder = holder
     errors.install(app)
-    for r in (search.router, papers.router, clusters.router, meta.router, web.router):
+    for r in (search.router, papers.router, clusters.router, authors.router, watches.router, feeds.router,
+              meta.router, web.router):
         app.include_router(r)
     web.mount_static(app)
     return app

@@ -1,14 +1,23 @@
 """Every request and response model of the API (search results reuse search.schemas): the OpenAPI contract."""
 from __future__ import annotations
 
+from datetime import date, datetime
 from enum import Enum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict, Field
 
-from search.schemas import SearchResult
+from search.follow.export import EXPORTS
+from search.follow.models import WatchSpec
+from search.rankers.similar import SIMILAR_METHODS
+from search.schemas import RankMode, SearchResult
 
-SimilarMethod = Literal["learned", "dense", "lexical"]
+SimilarMethod = Literal[SIMILAR_METHODS.names()]  # type: ignore[valid-type]
+ExportFormat = Literal[EXPORTS.names()]  # type: ignore[valid-type]  (bibtex, csv, jsonl)
+# every result list takes `format=`: the list as a file instead of JSON
+Format = Annotated[ExportFormat | None, Query(alias="format", description="a download (BibTeX, CSV, JSON Lines) "
+                                                                          "instead of JSON")]
 
 
 class PaperDetail(BaseModel):
@@ -33,6 +42,8 @@ class SimilarRequest(BaseModel):
     negative: list[str] = Field(default_factory=list, max_length=50, description="arXiv ids to steer away from")
     k: int = Field(default=10, ge=1, le=100)
     method: SimilarMethod | None = Field(default=None, description="ranker; default: learned where its weights ship")
+    mode: RankMode = Field(default=RankMode.relevance,
+                           description="votes / recency: the relevant head re-sorted (as search does); blend")
 
 
 class Health(BaseModel):
@@ -91,3 +102,83 @@ class TopicMap(BaseModel):
     columns: list[str]
     points: list[tuple[float, float, int, str, str]] = Field(description="x, y, topic id, arXiv id, title")
     labels: list[MapLabel]
+
+
+class WatchRequest(BaseModel):
+    """One of: `query` with the filters and ranker of /api/search; `positive` (and `negative`) seed papers as
+    POST /api/similar takes them; or `author`. `name` is optional. The kind is told by the first of query,
+    positive/negative, author present; fields of another kind are refused, naming the field."""
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, description="shown as the feed's title (default: from the watch)")
+    query: str | None = Field(default=None, description="Korean, English or mixed, up to 500 characters")
+    date_from: date | None = None
+    date_to: date | None = None
+    min_votes: int | None = None
+    author: str | None = Field(default=None, description="with a query: the author filter; alone: follow the author")
+    cluster: int | None = None
+    method: str | None = Field(default=None, description="a query watch's or a seeds watch's ranker")
+    positive: list[str] | None = Field(default=None, description="arXiv ids to follow papers like")
+    negative: list[str] | None = Field(default=None, description="arXiv ids to steer away from")
+
+
+class WatchOut(BaseModel):
+    id: str = Field(description="unguessable: the only key to the watch and its feed")
+    name: str
+    kind: Literal["query", "seeds", "author"]
+    created: datetime
+    spec: WatchSpec
+    feed_url: str = Field(description="the Atom feed, absolute (from PAPERSEARCH_PUBLIC_BASE_URL or the request)")
+    matches_url: str = Field(description="the same matches as JSON")
+
+
+class MatchOut(BaseModel):
+    """One feed entry as JSON: the paper, where to read it, and why it matched."""
+    arxiv_id: str
+    title: str
+    authors: list[str]
+    dates: list[str]
+    featured: date | None = Field(description="the first digest the paper was in (the entry's `updated`)")
+    votes: int | None
+    paper_url: str
+    arxiv_url: str
+    summary: str = Field(description="the Korean summary")
+    abstract: str | None = Field(default=None, description="the English abstract, where the index has one")
+    score: float
+    z: float | None
+    matched_at: datetime
+    generation: str
+
+
+class WatchCreated(WatchOut):
+    backfilled: int = Field(description="matches among the papers featured in the 14 days before the newest")
+
+
+class WatchDetail(WatchOut):
+    matches_total: int
+    latest: list[MatchOut] = Field(description="the newest matches (the feed's first entries)")
+
+
+class WatchMatches(BaseModel):
+    watch: WatchOut
+    updated: datetime = Field(description="the feed's Last-Modified")
+    matches: list[MatchOut] = Field(description="newest featured first, as the feed lists them")
+
+
+class Coauthor(BaseModel):
+    name: str
+    papers: int = Field(description="papers written together")
+
+
+class AuthorTopic(BaseModel):
+    cluster: int
+    label: str | None
+    papers: int
+
+
+class AuthorOut(BaseModel):
+    name: str = Field(description="the spelling the digests use most")
+    variants: list[str] = Field(description="every spelling seen (case, accents and spacing differ)")
+    total: int
+    results: list[SearchResult] = Field(description="the author's papers, newest first")
+    coauthors: list[Coauthor] = Field(description="by papers together, most first")
+    topics: list[AuthorTopic] = Field(description="the author's topics, most papers first")

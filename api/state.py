@@ -3,7 +3,9 @@
 Requests take a reference to the current engine once and use only it, so a
 reload that swaps `holder.engine` never fails an in-flight request: the old
 engine keeps its in-memory index until the last request using it is done.
-The model is loaded once per process and shared by every engine.
+The model is loaded once per process and shared by every engine. After a new
+generation is served, the saved searches (watches) catch up on the papers it
+added: idempotently, so every worker of a multi-process server may do it.
 """
 from __future__ import annotations
 
@@ -14,6 +16,9 @@ from typing import TypeVar
 
 from papersearch.settings import Settings
 from search.engine import SearchEngine
+from search.follow.catchup import CatchUp, EngineSource, catch_up
+from search.follow.limits import WatchCaps
+from search.follow.store import WATCHES_FILE, WatchStore
 from search.status import PointerState, pointer_state
 
 log = logging.getLogger("papersearch.api")
@@ -52,6 +57,8 @@ class EngineHolder:
         self.failed: str | None = None   # the generation that last failed to load: not retried until CURRENT moves
         self.cache = GenerationCache()
         self._lock = threading.Lock()
+        self._store: WatchStore | None = None
+        self._store_lock = threading.Lock()
 
     def pointer(self) -> PointerState:
         return pointer_state(self.settings.data_dir)
@@ -76,7 +83,35 @@ class EngineHolder:
                 return False
             self.engine, self.error, self.failed = new, None, None
             log.info("serving generation %s (%d papers)", new.generation, new.size)
-            return True
+        self.catch_up(new)
+        return True
+
+    def watches(self) -> WatchStore:
+        """The watch store beside the generations, opened (and created) on first use."""
+        with self._store_lock:
+            if self._store is None:
+                caps = WatchCaps.from_settings(self.settings)
+                self._store = WatchStore.in_data_dir(self.settings.data_dir, caps)
+            return self._store
+
+    def source(self, engine: SearchEngine) -> EngineSource:
+        """What matching reads from one engine (its author index is built once per generation)."""
+        return self.cache.get(engine.generation, "follow", lambda: EngineSource(engine))
+
+    def catch_up(self, engine: SearchEngine) -> CatchUp | None:
+        """Match every watch against the papers new to this generation; a failure is logged, never stops serving
+        (the next load, or `papersearch watch run`, picks the arrivals up). Nothing to do before the first watch."""
+        if self._store is None and not (self.settings.data_dir / WATCHES_FILE).exists():
+            return None
+        try:
+            report = catch_up(self.source(engine), self.watches())
+        except Exception:  # noqa: BLE001 - watches must never take the index down
+            log.exception("watch catch-up on generation %s failed", engine.generation)
+            return None
+        if report.matched or report.problems:
+            log.info("watches caught up on %s: %d new matches for %d watches, %d problems", report.generation,
+                     sum(map(len, report.matched.values())), len(report.matched), len(report.problems))
+        return report
 
     def maybe_reload(self) -> bool:
         """Reload when CURRENT names another generation than the one served."""

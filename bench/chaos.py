@@ -194,7 +194,7 @@ def lock(work: Path) -> list[dict]:
 def damage(work: Path) -> list[dict]:
     corpus, data = work / "corpus", work / "data"
     d = DataDir(data)
-    srv = Server(data, corpus, watch_interval=0.5)
+    srv = Server(data, corpus, reload_interval=0.5)
     rows = []
     try:
         good = d.current().name
@@ -298,7 +298,7 @@ async def _clients(base: str, seconds: float, n: int, log: list, busy=lambda: Fa
 
 def load(work: Path, seconds: float, clients: int = 32) -> list[dict]:
     corpus, data = work / "corpus", work / "data"
-    srv = Server(data, corpus, watch_interval=0.5)
+    srv = Server(data, corpus, reload_interval=0.5)
     log: list = []
     errors: list[str] = []
     builds: list[tuple[float, int]] = []

@@ -1,4 +1,4 @@
-"""`papersearch` command line: index, verify, stats, show (search commands register here too)."""
+"""`papersearch` command line: index, verify, stats, show (search and watch commands register here too)."""
 from __future__ import annotations
 
 import os
@@ -13,7 +13,7 @@ from rich.markup import escape
 from indexer.dense.agreement import suspect_mask
 from indexer.pipeline.build import DiskFullError, EmptyCorpusError, build_index
 from papersearch.cli_common import (
-    UserError, console, existing_path, friendly_errors, make_settings, print_json, print_kv_table,
+    UserError, console, err, existing_path, friendly_errors, make_settings, print_json, print_kv_table,
 )
 from indexer.ingest.ids import normalize_arxiv_id
 from indexer.storage.layout import BuildLockedError, DataDir
@@ -70,8 +70,22 @@ def index(
         s = make_settings(corpus=corpus or None, data_dir=data_dir, model=model, batch_size=batch_size,
                           cluster_method=cluster_method, cluster_resolution=cluster_resolution)
         r = build_index(s, rebuild=rebuild, prune=prune, progress=not json_out)
+    from papersearch.watch_cli import catch_up_after_build  # the search side: after the build has published
+
+    try:
+        caught = catch_up_after_build(s)
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/yellow] while matching watches: the new index is published; "
+                  "`papersearch watch run` catches them up")
+        raise SystemExit(130)
+    except Exception as exc:  # noqa: BLE001 - the index is published; the watches wait for the next run
+        caught = None
+        err.print(f"[yellow]warning[/yellow] watches not caught up ({escape(str(exc))}); "
+                  "`papersearch watch run` retries", highlight=False)
+    watches = caught and {"arrived": caught.arrived, "new_matches": {w: len(m) for w, m in caught.matched.items()},
+                          "problems": caught.problems}
     if json_out:
-        print_json(r.to_dict())
+        print_json({**r.to_dict(), **({"watches": watches} if watches else {})})
         return
     ing = r.ingest
     print_kv_table("index built", [
@@ -84,6 +98,9 @@ def index(
         ("generation", r.generation), ("seconds", r.seconds),
         ("where the time went", " · ".join(f"{k} {v['seconds']:.1f}s" for k, v in r.stages.items()
                                            if v["seconds"] >= 0.1)),
+        *([("watches", f"{sum(watches['new_matches'].values())} new matches for "
+                       f"{sum(1 for n in watches['new_matches'].values() if n)} of {len(watches['new_matches'])} "
+                       "watches (`papersearch watch run` lists them)")] if watches else []),
     ])
     for w in ing.warnings[:3]:
         console.print(f"[yellow]warning[/yellow] {w}", highlight=False)
@@ -194,9 +211,10 @@ def serve(
 
 
 def main() -> None:
-    from papersearch.search_cli import register
+    from papersearch import search_cli, watch_cli
 
-    register(app)
+    search_cli.register(app)
+    watch_cli.register(app)
     app()
 
 

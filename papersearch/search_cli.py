@@ -1,4 +1,5 @@
-"""`papersearch search` and `papersearch similar`, single and batch (JSONL) forms."""
+"""`papersearch search` and `papersearch similar`, single and batch (JSONL) forms; `--format` writes the
+results as BibTeX, CSV or JSON Lines (as the API's `format=`)."""
 from __future__ import annotations
 
 import html
@@ -21,6 +22,7 @@ from search.limits import NotFoundError, QueryError, valid_text
 from search.rankers.query import METHODS
 from search.rankers.similar import SIMILAR_METHODS
 from search.filters import FilterError, Filters
+from search.follow.export import EXPORTS, export
 from search.schemas import RankMode, SearchResponse
 
 ERRORS = (IndexMissingError, ModelMismatchError, NotFoundError, QueryError, FilterError)
@@ -77,8 +79,26 @@ def _print_table(resp: SearchResponse) -> None:
     console.print(table)
 
 
-def _emit(resp: SearchResponse, json_out: bool) -> None:
-    print_json(resp.model_dump(mode="json")) if json_out else _print_table(resp)
+def _emit(resp: SearchResponse, json_out: bool, fmt: str | None = None) -> None:
+    if fmt is not None:
+        sys.stdout.write(export(resp.results, fmt))
+    elif json_out:
+        print_json(resp.model_dump(mode="json"))
+    else:
+        _print_table(resp)
+
+
+FormatOpt = Annotated[Optional[str], typer.Option(
+    "--format", help="write the results as bibtex | csv | jsonl (e.g. `> refs.bib`) instead of a table")]
+
+
+def _check_format(fmt: str | None, batch: bool) -> None:
+    if fmt is None:
+        return
+    if fmt not in EXPORTS:
+        raise UserError(f"--format must be one of {', '.join(EXPORTS)}, got {fmt!r}")
+    if batch:
+        raise UserError("--format exports one result list; the batch forms print JSON lines")
 
 
 def _batch(items, run) -> None:
@@ -110,6 +130,7 @@ def register(app: typer.Typer) -> None:
         queries_file: Annotated[Optional[Path], typer.Option(help='JSONL of {"id":..,"query":..}; prints JSONL')] = None,
         data_dir: DataDirOpt = None,
         json_out: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+        fmt: FormatOpt = None,
     ) -> None:
         """Search papers (hybrid dense + BM25, cross-lingual)."""
         with friendly_errors(ERRORS):
@@ -117,6 +138,7 @@ def register(app: typer.Typer) -> None:
                 raise UserError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
             if (query is None) == (queries_file is None):
                 raise UserError("give a query or --queries-file (not both)")
+            _check_format(fmt, queries_file is not None)
             f = Filters(_date(date_from, "--date-from"), _date(date_to, "--date-to"), min_votes, author, cluster)
             items = _read_jsonl(queries_file, "query") if queries_file else None
             if query is not None:
@@ -126,7 +148,7 @@ def register(app: typer.Typer) -> None:
             if items is not None:
                 _batch(items, run)
             else:
-                _emit(run(query), json_out)
+                _emit(run(query), json_out, fmt)
 
     @app.command()
     def similar(
@@ -135,18 +157,22 @@ def register(app: typer.Typer) -> None:
         ids_file: Annotated[Optional[Path], typer.Option(help='JSONL of {"id":..,"arxiv_id":..}; prints JSONL')] = None,
         method: Annotated[Optional[str], typer.Option(
             help="learned | dense | lexical (default: learned where its weights ship, else dense)")] = None,
+        mode: Annotated[RankMode, typer.Option(
+            help="votes / recency: the relevant head re-sorted, as search does; blend")] = RankMode.relevance,
         data_dir: DataDirOpt = None,
         json_out: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+        fmt: FormatOpt = None,
     ) -> None:
         """Papers closest to a given paper (itself excluded)."""
         with friendly_errors(ERRORS):
             if (arxiv_id is None) == (ids_file is None):
                 raise UserError("give an arXiv id or --ids-file (not both)")
+            _check_format(fmt, ids_file is not None)
             if method is not None and method not in SIMILAR_METHODS:
                 raise UserError(f"--method must be one of {', '.join(SIMILAR_METHODS)}, got {method!r}")
             items = _read_jsonl(ids_file, "arxiv_id") if ids_file else None
             engine = SearchEngine.open(make_settings(data_dir=data_dir))
             if items is not None:
-                _batch(items, lambda a: engine.similar(a, k=k, method=method))
+                _batch(items, lambda a: engine.similar(a, k=k, method=method, mode=mode))
             else:
-                _emit(engine.similar(arxiv_id, k=k, method=method), json_out)
+                _emit(engine.similar(arxiv_id, k=k, method=method, mode=mode), json_out, fmt)

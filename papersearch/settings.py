@@ -7,12 +7,16 @@ it, by a flag; flags win over the environment, the environment over defaults.
 from __future__ import annotations
 
 import os
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+OLD_RELOAD_ENV = "PAPERSEARCH_WATCH_INTERVAL"   # before watches (saved searches) took the word
 
 
 def default_shared() -> Path:
@@ -92,7 +96,13 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=16,
                          description="server processes; each loads its own engine (~RSS per worker)")
     reload_token: str | None = Field(default=None, description="enables POST /api/reload with this X-Reload-Token")
-    watch_interval: float = Field(default=2.0, ge=0, description="seconds between checks for a rebuilt index; 0 = off")
+    reload_interval: float = Field(
+        default=2.0, ge=0, validation_alias=AliasChoices("reload_interval", "PAPERSEARCH_RELOAD_INTERVAL", OLD_RELOAD_ENV),
+        description=f"seconds between checks of CURRENT for a rebuilt index to reload; 0 = off ({OLD_RELOAD_ENV} "
+                    "still works, with a deprecation warning)")
+    public_base_url: str | None = Field(
+        default=None, description="the server's public root for absolute links (feed URLs, Atom links), e.g. "
+                                  "https://papers.example.org/search behind a reverse proxy; default: from each request")
 
     # saved searches ("watches", search.follow): POST /api/watches is open to anyone who reaches the server
     watches_max: int = Field(default=10_000, ge=1, le=10_000_000,
@@ -108,6 +118,23 @@ class Settings(BaseSettings):
         if self.engine == "torch" and self.precision == "int8":
             raise ValueError("precision int8 runs on the onnx engine (set PAPERSEARCH_ENGINE=onnx or auto)")
         return self
+
+    @model_validator(mode="after")
+    def _old_reload_name(self) -> "Settings":
+        if OLD_RELOAD_ENV in os.environ or OLD_RELOAD_ENV.lower() in os.environ:
+            warnings.warn(f"{OLD_RELOAD_ENV} is deprecated: set PAPERSEARCH_RELOAD_INTERVAL (index reload polling; "
+                          "'watches' are saved searches now)", DeprecationWarning, stacklevel=2)
+        return self
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _absolute_url(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        parts = urlsplit(v.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise ValueError(f"expected an absolute http(s) URL without query or fragment, got {v!r}")
+        return v.strip().rstrip("/")
 
     @field_validator("corpus", mode="before")
     @classmethod

@@ -172,14 +172,14 @@ class SearchEngine:
         mode: RankMode = RankMode.relevance,
         method: str | None = None,
     ) -> SearchResponse:
-        method = self._method(method, METHODS)
+        method = self.resolve_method(method, METHODS)
         query, notices = check(query, k)
-        filters = self._current_topic(filters, notices)
+        filters = self.current_topic(filters, notices)
         mask = self.columns.mask(filters)
         aid = normalize_arxiv_id(query)
         if aid is not None:  # "papers like this one", ranked by the same modes and with the same facets
-            sim_method = method if method in SIMILAR_METHODS else self._method(None, SIMILAR_METHODS)
-            scores, mask, seeds = self._like([aid], [], filters, sim_method)
+            sim_method = method if method in SIMILAR_METHODS else self.resolve_method(None, SIMILAR_METHODS)
+            scores, mask, seeds = self.like_scores([aid], [], filters, sim_method)
             r = Ranking(scores, tokens(self.papers[self.pos_of[aid]].title))
             similar_to = seeds
         else:
@@ -196,33 +196,37 @@ class SearchEngine:
                               method=method, expanded_terms={t: round(w, 3) for t, w in (r.expanded or {}).items()},
                               results=self.results.results(pos, scores, highlight))
 
-    def _method(self, method: str | None, allowed: Registry) -> str:
+    def resolve_method(self, method: str | None, allowed: Registry) -> str:
         """The requested ranker, validated; by default the learned one where its weights ship."""
         kind, fallback = ("similar", "dense") if allowed is SIMILAR_METHODS else ("query", "hybrid")
         return check_method(method, allowed, kind in self.models, fallback)
 
-    def similar(self, arxiv_id: str, k: int = 10, filters: Filters = Filters(), method: str | None = None) -> SearchResponse:
-        return self.more_like([arxiv_id], [], k=k, filters=filters, method=method)
+    def similar(self, arxiv_id: str, k: int = 10, filters: Filters = Filters(), method: str | None = None,
+                mode: RankMode = RankMode.relevance) -> SearchResponse:
+        return self.more_like([arxiv_id], [], k=k, filters=filters, method=method, mode=mode)
 
     def more_like(
         self, positive: list[str], negative: list[str] | None = None, k: int = 10, filters: Filters = Filters(),
-        method: str | None = None,
+        method: str | None = None, mode: RankMode = RankMode.relevance,
     ) -> SearchResponse:
-        """Papers like the positives and unlike the negatives; inputs excluded."""
+        """Papers like the positives and unlike the negatives; inputs excluded. `mode` re-orders the relevant
+        head by votes, recency or a blend, exactly as search() does."""
         if not positive:
             raise QueryError("give at least one positive arXiv id")
         check_k(k)
-        method = self._method(method, SIMILAR_METHODS)
-        scores, mask, seeds = self._like(positive, negative or [], filters, method)
+        method = self.resolve_method(method, SIMILAR_METHODS)
+        scores, mask, seeds = self.like_scores(positive, negative or [], filters, method)
         pos, s = top(scores, max(k, self.params.pool))
         facets = self.results.facets(pos)
+        pos, s = rerank(pos, s, mode, self.columns, k, self.params)
         terms = tokens(" ".join(self.paper(a).title for a in seeds))
-        return SearchResponse(query=" ".join(seeds), total=int(mask.sum()), similar_to=seeds, facets=facets,
-                              method=method, results=self.results.results(pos[:k], s[:k], terms))
+        return SearchResponse(query=" ".join(seeds), mode=mode, total=int(mask.sum()), similar_to=seeds, facets=facets,
+                              method=method, results=self.results.results(pos, s, terms))
 
-    def _like(self, positive: list[str], negative: list[str], filters: Filters,
-              method: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        """Scores for "more like these" by one method (search.rankers.similar), the inputs masked out."""
+    def like_scores(self, positive: list[str], negative: list[str], filters: Filters,
+                    method: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Scores for "more like these" by one method (search.rankers.similar), the inputs masked out:
+        (full-length scores, the mask they were ranked under, the positives' canonical ids)."""
         ids = [self._require(a) for a in [*positive, *negative]]
         pos_idx, neg_idx = ids[: len(positive)], ids[len(positive):]
         mask = self.columns.mask(filters)
@@ -238,7 +242,13 @@ class SearchEngine:
         members = np.nonzero(self.columns.clusters == cluster_id)[0]
         order = sorted(members.tolist(), key=lambda i: self.papers[i].last_seen or "", reverse=True)
         order.sort(key=lambda i: -(self.papers[i].votes or 0))  # stable: equal votes stay newest first
-        return len(members), [self.results.result(i, float(self.papers[i].votes or 0), []) for i in order[:k]]
+        return len(members), self.cards(self.papers[i].arxiv_id for i in order[:k])
+
+    def cards(self, arxiv_ids: Iterable[str]) -> list[SearchResult]:
+        """Papers as result cards in the order given, scored by their votes (topic, author and watch lists,
+        which have no query to score against)."""
+        rows = [self._require(a) for a in arxiv_ids]
+        return [self.results.result(i, float(self.papers[i].votes or 0), []) for i in rows]
 
     def paper(self, arxiv_id: str) -> Paper:
         return self.papers[self._require(arxiv_id)]
@@ -248,13 +258,15 @@ class SearchEngine:
         return bool(self.suspect[i]), float(self.agreement[i])
 
     # ---- helpers -------------------------------------------------------------------------
-    def _current_topic(self, filters: Filters, notices: list[str]) -> Filters:
-        """A topic id retired by a re-cluster filters by the topic most of its papers joined (links keep working)."""
+    def current_topic(self, filters: Filters, notices: list[str] | None = None) -> Filters:
+        """A topic id retired by a re-cluster filters by the topic most of its papers joined (links keep working);
+        `notices` gets a line saying so."""
         c = self.clustering
         target = c.resolve(filters.cluster) if filters.cluster is not None and c is not None else None
         if target is None or target == filters.cluster:
             return filters  # a live topic, or unknown (the filter says so)
-        notices.append(f"topic {filters.cluster} is now topic {target}")
+        if notices is not None:
+            notices.append(f"topic {filters.cluster} is now topic {target}")
         return dataclasses.replace(filters, cluster=target)
 
     def _require(self, arxiv_id: str) -> int:

@@ -168,3 +168,38 @@ def toy_ann(vectors: np.ndarray, rids: np.ndarray):
     ann = FaissANN(vectors.shape[1])
     ann.index_vectors(rids, vectors)
     return ann
+
+
+def exported_ids(text: str, fmt: str) -> list[str]:
+    """The arXiv ids of a downloaded result list, read back by a real reader of its format (bibtexparser,
+    csv, json), in file order; fails on any block the reader cannot parse."""
+    import csv
+    import io
+    import json
+
+    import bibtexparser
+
+    if fmt == "bibtex":
+        lib = bibtexparser.parse_string(text)
+        assert not lib.failed_blocks, lib.failed_blocks
+        assert all(e.entry_type == "misc" and e.fields_dict["archivePrefix"].value == "arXiv" for e in lib.entries)
+        return [e.fields_dict["eprint"].value for e in lib.entries]
+    if fmt == "csv":
+        return [row["arxiv_id"] for row in csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))]
+    assert fmt == "jsonl", fmt
+    return [json.loads(line)["arxiv_id"] for line in text.splitlines()]
+
+
+def parsed_feed(body: bytes | str):
+    """An Atom feed read by feedparser: well-formed (no bozo), Atom 1.0, every entry complete."""
+    import feedparser
+
+    f = feedparser.parse(body)
+    assert not f.bozo, f.bozo_exception
+    assert f.version == "atom10"
+    for e in f.entries:
+        assert e.id.startswith("urn:uuid:") and e.title and e.updated and e.authors
+        assert e.link.startswith("http") and "/paper/" in e.link
+        assert any(link.href.startswith("https://arxiv.org/abs/") for link in e.links)
+        assert e.get("content") or e.get("summary")
+    return f

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import RedirectResponse
 
 from api.deps import engine
-from api.schemas import ClusterInfo, ClusterList, ClusterPapers, MapLabel, TopicMap, TopicOrder
-from api.views import ordered
+from api.schemas import ClusterInfo, ClusterList, ClusterPapers, Format, MapLabel, TopicMap, TopicOrder
+from api.views import DOWNLOADS, download, ordered
 from search.engine import SearchEngine
 from search.topics import Cluster, TopicView
 
@@ -42,15 +42,20 @@ def topic_map(e: Annotated[SearchEngine, Depends(engine)]) -> TopicMap:
 
 
 @router.get("/clusters/{cluster_id}", response_model=ClusterPapers,
-            responses={307: {"description": "a retired topic id: redirects to the topic most of its papers joined"}})
+            responses={**DOWNLOADS,
+                       307: {"description": "a retired topic id: redirects to the topic most of its papers joined"}})
 def cluster(e: Annotated[SearchEngine, Depends(engine)], cluster_id: int,
-            k: Annotated[int, Query(ge=1, le=500)] = 50):
+            k: Annotated[int, Query(ge=1, le=500)] = 50,
+            fmt: Format = None):
     """A topic's papers, most voted first."""
     t = require(e)
     target = t.resolve(cluster_id)
     if target is None:
         raise HTTPException(status_code=404, detail=f"no topic {cluster_id}; list them with /api/clusters")
     if target != cluster_id:
-        return RedirectResponse(f"/api/clusters/{target}?k={k}", status_code=307)
+        return RedirectResponse(f"/api/clusters/{target}?k={k}" + (f"&format={fmt}" if fmt else ""),
+                                status_code=307)
     total, results = e.cluster_papers(cluster_id, k)
+    if fmt:
+        return download(results, fmt, "topic", str(cluster_id), t.get(cluster_id).label)
     return ClusterPapers(cluster=info(t.get(cluster_id)), total=total, results=results)

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 
 from api.deps import engine
+from api.schemas import Format
+from api.views import DOWNLOADS, download
 from search.engine import SearchEngine
 from search.limits import MAX_K
 from search.filters import Filters
@@ -17,7 +19,7 @@ router = APIRouter(prefix="/api", tags=["search"])
 MAX_QUERY_PARAM = 2000  # longer is refused (422); up to this it is cut to MAX_QUERY_CHARS with a notice
 
 
-@router.get("/search", response_model=SearchResponse)
+@router.get("/search", response_model=SearchResponse, responses=DOWNLOADS)
 def search(
     e: Annotated[SearchEngine, Depends(engine)],
     q: Annotated[str, Query(max_length=MAX_QUERY_PARAM, description="Korean, English or mixed; an arXiv id/URL means similar-to")] = "",
@@ -30,5 +32,7 @@ def search(
     cluster: Annotated[int | None, Query(ge=-1, le=100_000, description="topic cluster id (/api/clusters)")] = None,
     method: Annotated[Literal["learned", "hybrid", "dense", "lexical"] | None,
                       Query(description="ranker; default: learned where its weights ship, else hybrid")] = None,
-) -> SearchResponse:
-    return e.search(q, k=k, filters=Filters(date_from, date_to, min_votes, author, cluster), mode=mode, method=method)
+    fmt: Format = None,
+):
+    resp = e.search(q, k=k, filters=Filters(date_from, date_to, min_votes, author, cluster), mode=mode, method=method)
+    return download(resp.results, fmt, "search", resp.query) if fmt else resp

@@ -1,15 +1,17 @@
-"""The web page: server-rendered search, result cards, paper page with neighbours.
+"""The web page: server-rendered search, result cards, paper page with neighbours, author pages.
 
 Plain HTML forms (GET), so every search is a shareable URL and works from the
 keyboard; no front-end build step. Filters are parsed here leniently: a bad
-value becomes a message on the page, not a JSON error.
+value becomes a message on the page, not a JSON error. Every result list links
+its downloads (the JSON API's `format=`), and the search, paper and author pages
+carry a follow button (static/follow.js posts the watch to /api/watches).
 """
 from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -19,10 +21,11 @@ from markupsafe import Markup
 
 from api.deps import Holder, engine
 from api.schemas import TopicOrder
-from api.views import ordered, paper_detail
+from api.views import author_out, ordered, paper_detail
 from search.engine import SearchEngine
 from search.limits import MAX_K, NotFoundError, QueryError
 from search.filters import FilterError, Filters
+from search.follow.authors import UnknownAuthor
 from search.schemas import RankMode
 
 HERE = Path(__file__).resolve().parent.parent
@@ -30,6 +33,7 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.filters["marked"] = lambda s: Markup(s)  # snippets are escaped by search.snippet, only <mark> added
 router = APIRouter(include_in_schema=False)
 
+WATCH_FILTERS = ("date_from", "date_to", "min_votes", "author", "cluster")  # what a query watch keeps of a search
 SECTION_TITLES = {"whats_new": "What's New", "technical_details": "Technical Details",
                   "performance_highlights": "Performance Highlights", "bullets": "요약"}
 
@@ -46,6 +50,17 @@ def _date(v: str | None, name: str, problems: list[str]) -> date | None:
     except ValueError:
         problems.append(f"{name}: expected YYYY-MM-DD, got {v!r}")
         return None
+
+
+def _watch_value(key: str, value: str) -> str | int:
+    return int(value) if key in ("min_votes", "cluster") and value.lstrip("-").isdigit() else value
+
+
+def _mode(v: str | None, problems: list[str]) -> str:
+    if v and v not in RankMode.__members__:
+        problems.append(f"mode: expected one of {', '.join(RankMode.__members__)}")
+        return "relevance"
+    return v or "relevance"
 
 
 def _int(v: str | None, name: str, problems: list[str], lo: int, hi: int) -> int | None:
@@ -67,10 +82,7 @@ def home(request: Request, e: Annotated[SearchEngine, Depends(engine)]):
     q = (p.get("q") or "").strip()
     problems: list[str] = []
     form = {key: p.get(key, "") for key in ("q", "date_from", "date_to", "min_votes", "author", "mode", "k", "cluster")}
-    mode = p.get("mode") or "relevance"
-    if mode not in RankMode.__members__:
-        problems.append(f"mode: expected one of {', '.join(RankMode.__members__)}")
-        mode = "relevance"
+    mode = _mode(p.get("mode"), problems)
     k = _int(p.get("k"), "k", problems, 1, MAX_K) or 20
     filters = None
     try:
@@ -86,7 +98,13 @@ def home(request: Request, e: Annotated[SearchEngine, Depends(engine)]):
         except (QueryError, NotFoundError) as exc:
             problems.append(str(exc))
     t = e.topics
+    kept = {k: v for k, v in form.items() if v}
+    if resp is not None and resp.similar_to:  # an arXiv id searched: follow papers like it
+        follow = {"positive": resp.similar_to}
+    else:
+        follow = {"query": q, **{k: _watch_value(k, kept[k]) for k in WATCH_FILTERS if k in kept}}
     return templates.TemplateResponse(request, "search.html", {
+        "follow": follow, "export_url": "/api/search?" + urlencode({**kept, "k": k}),
         "form": form, "mode": mode, "modes": list(RankMode.__members__), "resp": resp, "problems": problems,
         "papers": e.size, "k": k, "cluster_labels": t.labels() if t else {},
         "facet_url": lambda cid: "/?" + urlencode({**{k: v for k, v in form.items() if v}, "cluster": cid}),
@@ -135,7 +153,8 @@ def topic(request: Request, cluster_id: int, e: Annotated[SearchEngine, Depends(
         return RedirectResponse(f"/topics/{target}", status_code=307)
     total, results = e.cluster_papers(cluster_id, 100)
     return templates.TemplateResponse(request, "topic.html", {"cl": t.get(cluster_id), "total": total,
-                                                              "results": results})
+                                                              "results": results,
+                                                              "export_url": f"/api/clusters/{cluster_id}?k=100"})
 
 
 @router.get("/paper/{arxiv_id:path}", response_class=HTMLResponse)
@@ -144,8 +163,24 @@ def paper_page(request: Request, arxiv_id: str, e: Annotated[SearchEngine, Depen
         detail = paper_detail(e, arxiv_id)
     except NotFoundError as exc:
         return templates.TemplateResponse(request, "notfound.html", {"message": str(exc)}, status_code=404)
-    neighbours = e.similar(detail.arxiv_id, k=10)
+    problems: list[str] = []  # a bad mode falls back to relevance, as on the search page
+    mode = _mode(request.query_params.get("mode"), problems)
+    neighbours = e.similar(detail.arxiv_id, k=10, mode=RankMode(mode))
     return templates.TemplateResponse(request, "paper.html", {
-        "p": detail, "neighbours": neighbours, "section_titles": SECTION_TITLES,
-        "similar_url": "/?" + urlencode({"q": detail.arxiv_id}),
+        "p": detail, "neighbours": neighbours, "section_titles": SECTION_TITLES, "mode": mode, "problems": problems,
+        "modes": list(RankMode.__members__), "similar_url": "/?" + urlencode({"q": detail.arxiv_id}),
+        "follow": {"positive": [detail.arxiv_id], "name": f"papers like {detail.title}"[:200]},
+        "export_url": f"/api/papers/{detail.arxiv_id}/similar?" + urlencode({"k": 10, "mode": mode}),
+    })
+
+
+@router.get("/author/{name:path}", response_class=HTMLResponse)
+def author_page(request: Request, name: str, e: Annotated[SearchEngine, Depends(engine)], h: Holder):
+    try:
+        a = author_out(e, h.source(e).authors.lookup(name[:200]), 200)
+    except UnknownAuthor as exc:
+        return templates.TemplateResponse(request, "notfound.html", {"message": str(exc), "closest": exc.closest},
+                                          status_code=404)
+    return templates.TemplateResponse(request, "author.html", {
+        "a": a, "follow": {"author": a.name}, "export_url": f"/api/authors/{quote(a.name, safe='')}",
     })

@@ -118,6 +118,11 @@ def not_modified(if_none_match: str | None, if_modified_since: str | None, tag: 
     return modified.replace(microsecond=0) <= since
 
 
+def newest_first(items: Sequence[tuple[FeedPaper, Match]]) -> list[tuple[FeedPaper, Match]]:
+    """The feed's order (and the JSON matches'): newest featured first, then most recently matched."""
+    return sorted(items, key=lambda it: (featured(*it), it[1].matched_at, it[0].arxiv_id), reverse=True)
+
+
 def _content(paper: FeedPaper) -> str:
     """The Korean summary, one paragraph per line, then the English abstract where the record has one."""
     lines = _text(getattr(paper, "summary", "") or "").split("\n")  # not splitlines: it breaks at \x1c too
@@ -158,8 +163,7 @@ def render_feed(watch: Watch, items: Sequence[tuple[FeedPaper, Match]], base: st
     _sub(feed, "link", rel="alternate", type="text/html", href=_alternate(base, watch))
     _sub(_sub(feed, "author"), "name", "papersearch")
     _sub(feed, "generator", "papersearch")
-    ordered = sorted(items, key=lambda it: (featured(*it), it[1].matched_at, it[0].arxiv_id), reverse=True)
-    for paper, match in ordered:
+    for paper, match in newest_first(items):
         e = _sub(feed, "entry")
         _sub(e, "id", entry_id(watch.id, paper.arxiv_id))
         _sub(e, "title", " ".join(paper.title.split()), type="text")

@@ -18,9 +18,6 @@ import numpy as np
 
 from indexer.ingest.records import Paper
 from search.engine import SearchEngine
-from search.limits import NotFoundError, QueryError
-from search.rankers.query import METHODS
-from search.rankers.similar import SIMILAR_METHODS
 from search.filters import FilterError, Filters
 from search.follow.authors import AuthorIndex, UnknownAuthor
 from search.follow.matching import (
@@ -28,6 +25,9 @@ from search.follow.matching import (
 )
 from search.follow.models import AuthorSpec, CorpusStats, InvalidWatch, Match, QuerySpec, SeedsSpec, Spec, Watch
 from search.follow.store import WatchStore, utcnow
+from search.limits import NotFoundError, QueryError
+from search.rankers.query import METHODS
+from search.rankers.similar import SIMILAR_METHODS
 
 BACKFILL_DAYS = 14
 
@@ -52,9 +52,8 @@ class ScoreSource(Protocol):
 
 
 class EngineSource:
-    """ScoreSource over a loaded SearchEngine. The engine picks default rankers, resolves retired topics and
-    scores seeds in private helpers; this class is the one place that reaches them (issue 21 restructures
-    the engine: make them public there and change only these lines)."""
+    """ScoreSource over a loaded SearchEngine: the same default rankers, retired-topic resolution and seed
+    scoring as its search (SearchEngine.resolve_method, current_topic, like_scores). One per generation."""
 
     def __init__(self, engine: SearchEngine):
         self.engine = engine
@@ -62,7 +61,7 @@ class EngineSource:
 
     @property
     def generation(self) -> str:
-        return self.engine.idx.generation.name
+        return self.engine.generation
 
     @property
     def papers(self) -> Sequence[Paper]:
@@ -79,22 +78,22 @@ class EngineSource:
 
     def query_scores(self, spec: QuerySpec) -> tuple[str, np.ndarray]:
         e = self.engine
-        method = e._method(spec.method, METHODS)
-        mask = e.columns.mask(e._current_topic(spec.filters(), []))
+        method = e.resolve_method(spec.method, METHODS)
+        mask = e.columns.mask(e.current_topic(spec.filters(), []))
         return method, e.rank(spec.query, mask, method).scores
 
     def seed_scores(self, spec: SeedsSpec) -> tuple[str, np.ndarray]:
-        method = self.engine._method(spec.method, SIMILAR_METHODS)
-        return method, self.engine._like(spec.positive, spec.negative, Filters(), method)[0]
+        method = self.engine.resolve_method(spec.method, SIMILAR_METHODS)
+        return method, self.engine.like_scores(spec.positive, spec.negative, Filters(), method)[0]
 
     def check(self, spec: Spec) -> None:
         e = self.engine
         try:
             if isinstance(spec, QuerySpec):
-                e._method(spec.method, METHODS)
-                e.columns.mask(e._current_topic(spec.filters(), []))
+                e.resolve_method(spec.method, METHODS)
+                e.columns.mask(e.current_topic(spec.filters(), []))
             elif isinstance(spec, SeedsSpec):
-                e._method(spec.method, SIMILAR_METHODS)
+                e.resolve_method(spec.method, SIMILAR_METHODS)
                 for name in ("positive", "negative"):
                     for aid in getattr(spec, name):
                         if aid not in e.pos_of:

@@ -13,11 +13,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, ValidationInfo, field_validator
 
 from indexer.ingest.ids import normalize_arxiv_id
-from search.engine import SearchEngine
-from search.limits import MAX_K, QueryError, valid_text
+from search.filters import Filters
+from search.limits import MAX_K, QueryError, check, valid_text
 from search.rankers.query import METHODS
 from search.rankers.similar import SIMILAR_METHODS
-from search.filters import Filters
 
 MAX_NAME_CHARS = 200
 MAX_AUTHOR_CHARS = 200   # as long as the search author filter takes
@@ -58,7 +57,7 @@ class QuerySpec(_Spec):
         if not isinstance(v, str):
             return v
         try:
-            q, notices = SearchEngine.check(v, 1)
+            q, notices = check(v, 1)
         except QueryError as exc:
             raise ValueError(str(exc)) from None
         if notices:  # a saved search must run as typed, never silently cut

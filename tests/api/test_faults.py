@@ -19,7 +19,7 @@ def served(built_settings, embedder, tmp_path):
     """A private copy of the small index, served in-process (no watcher: reloads are driven by the test)."""
     data = tmp_path / "data"
     shutil.copytree(built_settings.data_dir, data)
-    s = built_settings.model_copy(update={"data_dir": data, "watch_interval": 0, "reload_token": None})
+    s = built_settings.model_copy(update={"data_dir": data, "reload_interval": 0, "reload_token": None})
     with TestClient(create_app(s, embedder=embedder), raise_server_exceptions=False) as client:
         yield client, DataDir(data)
 

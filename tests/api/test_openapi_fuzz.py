@@ -10,7 +10,7 @@ pytestmark = pytest.mark.model
 
 @pytest.fixture(scope="module")
 def api_schema(built_settings, embedder):
-    app = create_app(built_settings.model_copy(update={"watch_interval": 0}), embedder=embedder)
+    app = create_app(built_settings.model_copy(update={"reload_interval": 0}), embedder=embedder)
     assert app.state.holder.load()  # load now: the ASGI transport does not run the lifespan
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 

@@ -1,8 +1,10 @@
-"""End to end in real headless Chromium: uvicorn on a free loopback port, Korean query, cards, similar."""
+"""End to end in real headless Chromium: uvicorn on a free loopback port, Korean query, cards, similar, following
+a search into a feed, downloading an export, author pages."""
 import os
 import shutil
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -139,3 +141,45 @@ def test_markup_in_a_corpus_title_and_in_a_query_is_shown_as_text(server, page):
     page.locator(f"#topic-map circle[data-id='{HOSTILE_ID}']").dispatch_event("mouseover")
     assert "<script>" in page.locator("#map-tip").inner_text()
     assert page.evaluate("() => window.__pwned") is None
+
+
+def test_follow_a_search_then_read_its_feed(server, page):
+    from tests.helpers import parsed_feed
+
+    newest = httpx.get(server + "/api/search", params={"q": "model", "k": 1, "date_from": "2025-01-02",
+                                                        "date_to": "2025-01-02"}).json()["results"][0]
+    page.goto(server + "/?" + urlencode({"q": newest["title"]}))
+    page.wait_for_selector("article.card")
+    page.locator(".follow .follow-btn").click()
+    box = page.locator(".follow .feed-url")
+    box.wait_for(state="visible")
+    feed_url = box.input_value()
+    assert feed_url.startswith(server + "/feeds/") and feed_url.endswith(".atom")
+    assert page.locator(".follow .follow-btn").inner_text().endswith("following")
+    feed = parsed_feed(httpx.get(feed_url).content)  # what a feed reader given the URL gets
+    assert feed.feed.title == f"papersearch: {newest['title']}"
+    assert newest["arxiv_id"] in [e.link.rsplit("/", 1)[1] for e in feed.entries]
+    assert httpx.delete(server + "/api/watches/" + feed_url.rsplit("/", 1)[1].removesuffix(".atom")).status_code == 204
+
+
+def test_export_link_downloads_a_file_a_reference_manager_reads(server, page):
+    from tests.helpers import exported_ids
+
+    page.goto(server + "/?q=video+generation")
+    page.wait_for_selector("article.card")
+    shown = [c.get_attribute("data-arxiv") for c in page.locator("article.card").all()]
+    with page.expect_download() as download:
+        page.locator("a.export-bibtex").first.click()
+    assert download.value.suggested_filename == "papersearch-search-video-generation.bib"
+    assert exported_ids(Path(download.value.path()).read_text(encoding="utf-8"), "bibtex") == shown
+
+
+def test_an_author_link_opens_the_author_page(server, page):
+    page.goto(server + "/paper/2404.03592")
+    link = page.locator("article.paper .authors a.author").first
+    name = link.inner_text()
+    link.click()
+    page.wait_for_url("**/author/**")
+    assert page.locator("#author-name").inner_text() == name
+    assert "2404.03592" in [c.get_attribute("data-arxiv") for c in page.locator("article.card").all()]
+    assert page.locator(".follow .follow-btn").count() == 1 and page.locator("a.export-csv").count() == 1

@@ -44,3 +44,29 @@ def test_checkout_defaults_are_unchanged_from_the_repo_root(clean_env):
     s = Settings()
     assert s.data_dir == repo / "data"
     assert s.corpus[0] == repo.parent / "shared" / "corpus" / "daily_papers_ko" / "paper_logs"
+
+
+def test_reload_interval_is_its_own_name_and_the_old_one_still_works_with_a_warning(monkeypatch):
+    for var in ("PAPERSEARCH_RELOAD_INTERVAL", "PAPERSEARCH_WATCH_INTERVAL"):
+        monkeypatch.delenv(var, raising=False)
+    assert Settings().reload_interval == 2.0 and Settings(reload_interval=0).reload_interval == 0
+    monkeypatch.setenv("PAPERSEARCH_WATCH_INTERVAL", "5")
+    with pytest.warns(DeprecationWarning, match="PAPERSEARCH_RELOAD_INTERVAL"):
+        assert Settings().reload_interval == 5.0
+    monkeypatch.setenv("PAPERSEARCH_RELOAD_INTERVAL", "0.5")  # the new name wins
+    with pytest.warns(DeprecationWarning):
+        assert Settings().reload_interval == 0.5
+    monkeypatch.delenv("PAPERSEARCH_WATCH_INTERVAL")
+    with pytest.raises(ValueError, match="reload_interval"):
+        Settings(reload_interval=-1)
+    assert not hasattr(Settings(), "watch_interval")
+
+
+def test_public_base_url_is_an_absolute_http_root(monkeypatch):
+    monkeypatch.setenv("PAPERSEARCH_PUBLIC_BASE_URL", "https://papers.example.org/search/")
+    assert Settings().public_base_url == "https://papers.example.org/search"
+    monkeypatch.delenv("PAPERSEARCH_PUBLIC_BASE_URL")
+    assert Settings().public_base_url is None and Settings(public_base_url=" ").public_base_url is None
+    for bad in ("papers.example.org", "ftp://x.org", "https://x.org/?a=1", "https://x.org/#top"):
+        with pytest.raises(ValueError, match="public_base_url"):
+            Settings(public_base_url=bad)

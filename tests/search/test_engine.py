@@ -75,6 +75,35 @@ def test_more_like_these_with_negatives(engine):
         engine.more_like([], [])
 
 
+def test_find_similar_by_votes_recency_and_blend_keeps_the_relevant_head_rule(engine):
+    from tests.helpers import assert_relevant_head_sorted
+
+    pool = engine.more_like(["2404.03592"], [], k=engine.params.pool)
+    strong = relevant_head(np.array([x.score for x in pool.results], dtype=np.float32), engine.params)
+    head = sorted((x for x, s in zip(pool.results, strong) if s), key=lambda x: (-(x.votes or 0), -x.score))
+    rest = [x for x, s in zip(pool.results, strong) if not s]
+    by_votes = engine.similar("2404.03592", k=10, mode=RankMode.votes)
+    assert by_votes.mode is RankMode.votes and 0 < len(head) < len(pool.results)
+    assert ids(by_votes) == [x.arxiv_id for x in head + rest][:10]
+    assert_relevant_head_sorted([x.score for x in by_votes.results], [x.votes or 0 for x in by_votes.results])
+    recent = engine.more_like(["2404.03592"], [], k=10, mode=RankMode.recency)
+    assert_relevant_head_sorted([x.score for x in recent.results], [x.dates[-1] for x in recent.results])
+    blend = engine.similar("2404.03592", k=10, mode=RankMode.blend)
+    assert len(blend.results) == 10 and "2404.03592" not in ids(blend)
+    assert set(ids(blend)) <= {x.arxiv_id for x in pool.results}
+    # relevance is the order it always was, and the arXiv-id search ranks by the same rule
+    assert ids(engine.similar("2404.03592", k=10)) == ids(pool)[:10]
+    assert ids(engine.search("2404.03592", k=10, mode=RankMode.votes)) == ids(by_votes)
+
+
+def test_cards_keep_the_order_given_and_refuse_unknown_ids(engine):
+    cards = engine.cards(["2404.03592", engine.papers[0].arxiv_id])
+    assert [c.arxiv_id for c in cards] == ["2404.03592", engine.papers[0].arxiv_id]
+    assert cards[0].score == float(cards[0].votes or 0) and cards[0].snippet
+    with pytest.raises(NotFoundError):
+        engine.cards(["2101.00001"])
+
+
 def test_rank_modes(engine):
     from tests.helpers import assert_relevant_head_sorted
 
