@@ -17,7 +17,10 @@ from typing import Protocol
 import numpy as np
 
 from indexer.ingest.records import Paper
-from search.engine import METHODS, SIMILAR_METHODS, NotFoundError, QueryError, SearchEngine
+from search.engine import SearchEngine
+from search.limits import NotFoundError, QueryError
+from search.rankers.query import METHODS
+from search.rankers.similar import SIMILAR_METHODS
 from search.filters import FilterError, Filters
 from search.follow.authors import AuthorIndex, UnknownAuthor
 from search.follow.matching import (

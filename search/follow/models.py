@@ -13,7 +13,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, ValidationInfo, field_validator
 
 from indexer.ingest.ids import normalize_arxiv_id
-from search.engine import MAX_K, METHODS, SIMILAR_METHODS, QueryError, SearchEngine, valid_text
+from search.engine import SearchEngine
+from search.limits import MAX_K, QueryError, valid_text
+from search.rankers.query import METHODS
+from search.rankers.similar import SIMILAR_METHODS
 from search.filters import Filters
 
 MAX_NAME_CHARS = 200
@@ -47,7 +50,7 @@ class QuerySpec(_Spec):
     min_votes: Annotated[int | None, Field(ge=0, le=MAX_VOTES)] = None
     author: Annotated[str | None, Field(max_length=MAX_AUTHOR_CHARS)] = None
     cluster: Annotated[int | None, Field(ge=CLUSTER_RANGE[0], le=CLUSTER_RANGE[1])] = None
-    method: Literal[METHODS] | None = None  # type: ignore[valid-type]  (None: the engine's default ranker)
+    method: Literal[METHODS.names()] | None = None  # type: ignore[valid-type]  (None: the engine's default ranker)
 
     @field_validator("query", mode="before")
     @classmethod
@@ -87,7 +90,7 @@ class SeedsSpec(_Spec):
     kind: Literal["seeds"] = "seeds"
     positive: Annotated[list[str], Field(min_length=1, max_length=MAX_K)]
     negative: Annotated[list[str], Field(max_length=MAX_K)] = []
-    method: Literal[SIMILAR_METHODS] | None = None  # type: ignore[valid-type]
+    method: Literal[SIMILAR_METHODS.names()] | None = None  # type: ignore[valid-type]
 
     @field_validator("positive", "negative", mode="before")
     @classmethod

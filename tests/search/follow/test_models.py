@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from search.engine import MAX_K, MAX_QUERY_CHARS
+from search.limits import MAX_K, MAX_QUERY_CHARS
 from search.follow.models import SPEC, AuthorSpec, InvalidWatch, QuerySpec, SeedsSpec, parse_request
 
 
