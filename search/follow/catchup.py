@@ -5,7 +5,9 @@ publishes, in `watch run` and when the server loads a new generation. Each run f
 papers into the store's arrivals log, then matches every watch against the arrivals it has not seen
 (WatchStore.pending) and records the matches with its new position in one transaction: rerunning after a kill
 at any point loses nothing and matches nothing twice. A new watch is backfilled with the papers featured in
-the days before the index's newest date, so its feed is not empty.
+the days before the index's newest date, so its feed is not empty. A query watch scores only the rows it
+waits for, against its profile of the generation (search.follow.scoring): keep the EngineSource's scorer
+across reloads and no generation re-encodes a watch's query.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from search.follow.matching import (
     Decision, ThresholdRule, author_decisions, corpus_stats, decide, match_hash, seed_candidates,
 )
 from search.follow.models import AuthorSpec, CorpusStats, InvalidWatch, Match, QuerySpec, SeedsSpec, Spec, Watch
+from search.follow.scoring import WatchScorer
 from search.follow.store import WatchStore, utcnow
 
 BACKFILL_DAYS = 14
@@ -44,6 +47,10 @@ class ScoreSource(Protocol):
     def query_scores(self, spec: QuerySpec) -> tuple[str, np.ndarray]:
         """(the ranker used, its score per paper; -inf outside the watch's filters)"""
 
+    def row_scores(self, watch: Watch, rows: Sequence[int]) -> tuple[np.ndarray, CorpusStats]:
+        """A query watch's scores of the papers at `rows` alone, equal to `query_scores` on them, and the
+        statistics of its whole-corpus scores."""
+
     def seed_scores(self, spec: SeedsSpec) -> tuple[str, np.ndarray]:
         """(the ranker used, "more like these" score per paper; -inf for the seeds themselves)"""
 
@@ -56,8 +63,9 @@ class EngineSource:
     scores seeds in private helpers; this class is the one place that reaches them (issue 21 restructures
     the engine: make them public there and change only these lines)."""
 
-    def __init__(self, engine: SearchEngine):
+    def __init__(self, engine: SearchEngine, scorer: WatchScorer | None = None):
         self.engine = engine
+        self.scorer = scorer or WatchScorer()
         self._authors: AuthorIndex | None = None
 
     @property
@@ -77,11 +85,19 @@ class EngineSource:
             self._authors = AuthorIndex(e.papers, e.columns.clusters, labels)
         return self._authors
 
-    def query_scores(self, spec: QuerySpec) -> tuple[str, np.ndarray]:
+    def query_plan(self, spec: QuerySpec) -> tuple[str, np.ndarray | None]:
+        """(the ranker a query watch runs, the rows its filters keep; None: all)"""
         e = self.engine
-        method = e._method(spec.method, METHODS)
-        mask = e.columns.mask(e._current_topic(spec.filters(), []))
-        return method, e.rank(spec.query, mask, method).scores
+        return e._method(spec.method, METHODS), e.columns.mask(e._current_topic(spec.filters(), []))
+
+    def query_scores(self, spec: QuerySpec) -> tuple[str, np.ndarray]:
+        method, mask = self.query_plan(spec)
+        return method, self.engine.rank(spec.query, mask, method).scores
+
+    def row_scores(self, watch: Watch, rows: Sequence[int]) -> tuple[np.ndarray, CorpusStats]:
+        assert isinstance(watch.spec, QuerySpec)
+        profile = self.scorer.profile(self.engine, watch.id, watch.spec, *self.query_plan(watch.spec))
+        return profile.scores(self.engine, self.scorer.rows(self.engine, rows)), profile.stats
 
     def seed_scores(self, spec: SeedsSpec) -> tuple[str, np.ndarray]:
         method = self.engine._method(spec.method, SIMILAR_METHODS)
@@ -126,12 +142,12 @@ def _decisions(source: ScoreSource, watch: Watch, rows: Sequence[int], rule: Thr
         return [], None
     if isinstance(spec, AuthorSpec):
         return author_decisions([papers[i] for i in rows], spec), None
-    if isinstance(spec, SeedsSpec):
-        method, scores = source.seed_scores(spec)
-        ids = [papers[i].arxiv_id for i in rows]
-        rows = [rows[i] for i in seed_candidates(ids, spec)]
-    else:
-        method, scores = source.query_scores(spec)
+    if isinstance(spec, QuerySpec):  # only the waiting rows are scored, against the corpus statistics
+        scores, stats = source.row_scores(watch, rows)
+        return decide([papers[i].arxiv_id for i in rows], scores, stats, rule), stats
+    method, scores = source.seed_scores(spec)
+    ids = [papers[i].arxiv_id for i in rows]
+    rows = [rows[i] for i in seed_candidates(ids, spec)]
     stats = watch.stats
     if stats is None or (stats.generation, stats.method) != (source.generation, method):
         stats = corpus_stats(scores, source.generation, method)  # refreshed once per generation
