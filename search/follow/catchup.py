@@ -3,14 +3,15 @@
 The ranker lives above the indexer, so matching cannot run inside the build; it runs here, after `index`
 publishes, in `watch run` and when the server loads a new generation. Each run first syncs the generation's
 papers into the store's arrivals log, then matches every watch against the arrivals it has not seen
-(WatchStore.pending) and records the matches with its new position in one transaction: rerunning after a kill
-at any point loses nothing and matches nothing twice. A new watch is backfilled with the papers featured in
-the days before the index's newest date, so its feed is not empty. A query watch scores only the rows it
-waits for, against its profile of the generation (search.follow.scoring): keep the EngineSource's scorer
-across reloads and no generation re-encodes a watch's query.
+(WatchStore.pending) and records the matches with each watch's new position in one transaction: rerunning
+after a kill at any point loses nothing and matches nothing twice. A new watch is backfilled with the papers
+featured in the days before the index's newest date, so its feed is not empty. A query watch scores only the
+rows it waits for, against its profile of the generation (search.follow.scoring): keep the EngineSource's
+scorer across reloads and no generation re-encodes a watch's query.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -30,7 +31,7 @@ from search.follow.matching import (
 )
 from search.follow.models import AuthorSpec, CorpusStats, InvalidWatch, Match, QuerySpec, SeedsSpec, Spec, Watch
 from search.follow.scoring import WatchScorer
-from search.follow.store import WatchStore, utcnow
+from search.follow.store import Progress, WatchStore, utcnow
 
 BACKFILL_DAYS = 14
 
@@ -155,7 +156,8 @@ def _decisions(source: ScoreSource, watch: Watch, rows: Sequence[int], rule: Thr
 
 
 def catch_up(source: ScoreSource, store: WatchStore, rule: ThresholdRule = ThresholdRule()) -> CatchUp:
-    """Sync the served generation into the store and match every watch against what it has not seen."""
+    """Sync the served generation into the store and match every watch against what it has not seen; every
+    watch's result is recorded in one transaction at the end."""
     papers = source.papers
     hashes = [match_hash(p) for p in papers]
     sync = store.sync(source.generation, zip((p.arxiv_id for p in papers), hashes))
@@ -164,8 +166,12 @@ def catch_up(source: ScoreSource, store: WatchStore, rule: ThresholdRule = Thres
         return report
     row_of = {p.arxiv_id: i for i, p in enumerate(papers)}
     now = utcnow()
-    for watch in store.watches():
-        arrivals = store.pending(watch)
+    watches = store.watches()
+    log = store.arrivals(min((w.seen_seq for w in watches), default=0))
+    seqs = [a.seq for a in log]
+    progress: list[Progress] = []
+    for watch in watches:
+        arrivals = log[bisect_right(seqs, watch.seen_seq):]
         if not arrivals:
             continue
         # a paper pruned from the index since it arrived cannot match; one changed since has a newer arrival
@@ -177,8 +183,9 @@ def catch_up(source: ScoreSource, store: WatchStore, rule: ThresholdRule = Thres
             report.problems[watch.id] = str(exc)
             continue
         matches = [d.match(source.generation, now, hashes[row_of[d.arxiv_id]]) for d in decisions]
-        if store.record(watch, arrivals[-1].seq, matches, stats):
-            report.matched[watch.id] = matches
+        progress.append(Progress(watch, arrivals[-1].seq, matches, stats))
+    recorded = store.record_all(progress)
+    report.matched = {p.watch.id: list(p.matches) for p in progress if p.watch.id in recorded}
     return report
 
 
