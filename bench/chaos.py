@@ -1,6 +1,7 @@
 """Faults, load and bad input, measured: kills, a damaged generation, a full disk, load across reloads, hostile input.
 
-    python bench/chaos.py [--kills 20] [--seconds 60] [--only kills,term,lock,damage,disk,load,input,access] [--json]
+    python bench/chaos.py [--kills 20] [--seconds 60] [--only kills,term,lock,damage,disk,load,input,access,watches]
+                          [--json]
 
 Works on a small copy of the real corpus (a few day files from ../shared) in a
 temporary data dir, with the real model, real builds (`papersearch index` in a
@@ -25,6 +26,10 @@ subprocess) and a real server (`papersearch serve`, uvicorn on 127.0.0.1).
   topics, malformed JSONL lines in batch mode).
 - access: /api/reload without, with a wrong and with the right token; off
   without a token; the server listens on 127.0.0.1 only.
+- watches: a query watch and an author watch created (and backfilled) before a
+  new day, a full rebuild, a `--prune` and a SIGKILLed build: after each, both
+  are still there with every match, the watch file passes SQLite's integrity
+  check, and catching up matches the new day's papers once and nothing twice.
 """
 from __future__ import annotations
 
@@ -56,7 +61,9 @@ BASE_DAYS = ["2023/11/20.md", "2024/04/05.md", "2024/09/02.md"]
 EXTRA_DAYS = ["2024/06/03.md", "2025/01/02.md", "2024/12/04.md"]
 QUERY = "video generation"
 PHASES = ("reading", "tokenising", "embedding", "clustering")
-SECTIONS = ("kills", "term", "lock", "damage", "disk", "load", "input", "access")
+SECTIONS = ("kills", "term", "lock", "damage", "disk", "load", "input", "access", "watches")
+WATCH_DAY = "2024/06/04.md"        # arrives after the watches are created; Wenhu Chen is on it (MMLU-Pro)
+WATCH_AUTHOR = "Wenhu Chen"
 
 
 def corpus_root() -> Path:
@@ -85,13 +92,18 @@ def build(data: Path, corpus: Path, *flags: str) -> subprocess.CompletedProcess:
 _model: list = []
 
 
-def search_ids(data: Path) -> list[str]:
+def open_engine(data: Path):
+    """The served generation with the one model this process loads."""
     from models.loading import embedder_for
     from search.engine import SearchEngine
 
     if not _model:
         _model.append(embedder_for(Settings()))
-    e = SearchEngine.open(Settings(data_dir=data), embedder=_model[0])
+    return SearchEngine.open(Settings(data_dir=data), embedder=_model[0])
+
+
+def search_ids(data: Path) -> list[str]:
+    e = open_engine(data)
     try:
         return [r.arxiv_id for r in e.search(QUERY, k=10).results]
     finally:
@@ -446,6 +458,74 @@ def access(work: Path) -> list[dict]:
              "goal": "refused", "ok": outside in (None, "refused")}]
 
 
+def watches(work: Path) -> list[dict]:
+    import sqlite3
+
+    from search.follow.catchup import EngineSource, catch_up, create_watch
+    from search.follow.models import AuthorSpec, QuerySpec
+    from search.follow.store import WatchStore
+
+    corpus, data = work / "corpus", work / "data"
+    store = WatchStore.in_data_dir(data)
+
+    def with_engine(fn):
+        e = open_engine(data)
+        try:
+            return fn(EngineSource(e))
+        finally:
+            e.close()
+
+    def state() -> dict[str, list[tuple[str, float, str]]]:
+        return {w.id: [(m.arxiv_id, m.score, m.generation) for m in store.matches(w.id)] for w in store.watches()}
+
+    def intact() -> bool:
+        with sqlite3.connect(store.path) as c:
+            return c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+    with_engine(lambda src: catch_up(src, store))  # the store's baseline: the corpus as it stands is not news
+    made = with_engine(lambda src: [create_watch(src, store, spec)[0] for spec in
+                                    (QuerySpec(query=QUERY), AuthorSpec(author=WATCH_AUTHOR))])
+    backfilled = sum(len(store.matches(w.id)) for w in made)
+    copy_days(corpus, [WATCH_DAY])
+    assert build(data, corpus).returncode == 0
+    day = with_engine(lambda src: catch_up(src, store))
+    new = {wid: [m.arxiv_id for m in ms] for wid, ms in day.matched.items()}
+    expected = state()
+    steps: dict[str, tuple[bool, bool, int]] = {}   # step -> (same watches and matches, file intact, re-matched)
+
+    def after(step: str) -> None:
+        again = with_engine(lambda src: catch_up(src, store))
+        steps[step] = (state() == expected, intact(), sum(len(ms) for ms in again.matched.values()))
+
+    t = time.perf_counter()
+    assert build(data, corpus, "--rebuild").returncode == 0
+    full = time.perf_counter() - t
+    after("full rebuild")
+    (corpus / WATCH_DAY).unlink()
+    pruned = build(data, corpus, "--prune")
+    after("--prune")
+    copy_days(corpus, [WATCH_DAY])  # back as it was for the sections after this one, and a build to kill
+    served = DataDir(data).current().name
+    proc = subprocess.Popen(cli("index", "--rebuild"), env=env_for(data, corpus), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    time.sleep(0.5 * full)
+    killed = proc.poll() is None
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    after("SIGKILLed build")
+    same_gen = DataDir(data).current().name == served
+    ok = (pruned.returncode == 0 and killed and len(store.watches()) == 2
+          and all(a and b and c == 0 for a, b, c in steps.values()) and any(new.values()))
+    return [{"check": f"2 watches ({backfilled} backfilled matches) created before a new day, a full rebuild, "
+                      "a --prune and a SIGKILLed build",
+             "result": f"new day matched {sum(len(v) for v in new.values())}; then "
+                       + "; ".join(f"{k}: watches and matches {'kept' if a else 'CHANGED'}, file "
+                                   f"{'intact' if b else 'DAMAGED'}, matched twice {c}"
+                                   for k, (a, b, c) in steps.items()),
+             "goal": "all kept, intact, 0 twice", "ok": ok,
+             "detail": {"killed_mid_build": killed, "served_unchanged": same_gen, "new_matches": new}}]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--kills", type=int, default=20)
@@ -466,7 +546,8 @@ def main() -> None:
             sys.exit(f"first build failed: {r.stderr[-500:]}")
         steps = {"kills": lambda: kills(work, a.kills), "term": lambda: term(work), "lock": lambda: lock(work),
                  "damage": lambda: damage(work), "disk": lambda: disk(work), "input": lambda: fuzz_counts() + hostile(work),
-                 "access": lambda: access(work), "load": lambda: load(work, a.seconds)}
+                 "access": lambda: access(work), "load": lambda: load(work, a.seconds),
+                 "watches": lambda: watches(work)}
         for name in SECTIONS:
             if name in only:
                 print(f"[chaos] {name} ...", file=sys.stderr, flush=True)

@@ -47,15 +47,23 @@ class FeatureSet:
     terms: list[str] = field(default_factory=list)
     expanded: dict[str, float] = field(default_factory=dict)
     english_share: float = 0.0                  # share of the query's terms in Latin script
+    prf: np.ndarray | None = None               # the pseudo-relevance-feedback query vector dense_prf used
 
 
 def _safe(x: np.ndarray) -> np.ndarray:
-    return np.nan_to_num(x.astype(np.float32), neginf=0.0, posinf=0.0)
+    """float32 with every non-finite value 0 (np.nan_to_num's result at a fraction of its overhead, which
+    counts when a day's papers are scored for a thousand watches)."""
+    out = x.astype(np.float32)
+    out[~np.isfinite(out)] = 0.0
+    return out
 
 
 def query_features(view: IndexView, qvec: np.ndarray, terms: list[str], expanded: dict[str, float],
-                   needed: frozenset[str] | None = None) -> FeatureSet:
-    """Features of one query against every paper; only those in `needed` (all when None)."""
+                   needed: frozenset[str] | None = None, prf: np.ndarray | None = None) -> FeatureSet:
+    """Features of one query against every paper of the view; only those in `needed` (all when None).
+
+    The PRF vector comes from the view's own first stage unless given: a view of a few rows
+    (IndexView.take) needs the whole corpus's, or its dense_prf would differ."""
     want = (lambda f: True) if needed is None else needed.__contains__
     lex = view.lexical
     zeros = np.zeros(view.size, dtype=np.float32)
@@ -67,10 +75,12 @@ def query_features(view: IndexView, qvec: np.ndarray, terms: list[str], expanded
     if want("dense_gloss"):
         values["dense_gloss"] = zeros if view.gloss_vecs is None else view.gloss_vecs @ qvec
     if want("dense_prf"):
-        first = 0.5 * zscore(dt, None) + 0.5 * zscore(ds, None)
-        top = np.argpartition(-first, PRF_DEPTH)[:PRF_DEPTH] if view.size > PRF_DEPTH else np.arange(view.size)
-        prf = qvec + PRF_WEIGHT * view.paper_vecs[top].mean(axis=0)
-        values["dense_prf"] = view.paper_vecs @ (prf / (np.linalg.norm(prf) or 1.0)).astype(np.float32)
+        if prf is None:
+            first = 0.5 * zscore(dt, None) + 0.5 * zscore(ds, None)
+            top = np.argpartition(-first, PRF_DEPTH)[:PRF_DEPTH] if view.size > PRF_DEPTH else np.arange(view.size)
+            prf = qvec + PRF_WEIGHT * view.paper_vecs[top].mean(axis=0)
+            prf = (prf / (np.linalg.norm(prf) or 1.0)).astype(np.float32)
+        values["dense_prf"] = view.paper_vecs @ prf
     if want("adapted_summary"):
         to_sum = view.adapters.apply("to_summary", qvec)
         values["adapted_summary"] = zeros if to_sum is None else view.summary_like @ to_sum
@@ -91,7 +101,7 @@ def query_features(view: IndexView, qvec: np.ndarray, terms: list[str], expanded
         values["log_votes"] = view.log_votes
     latin = sum(1 for t in uniq if t.isascii())
     return FeatureSet({k: _safe(v) for k, v in values.items()}, terms, expanded,
-                      latin / len(uniq) if uniq else 0.0)
+                      latin / len(uniq) if uniq else 0.0, prf)
 
 
 def seed_features(view: IndexView, positions: list[int], negatives: list[int] | None = None,

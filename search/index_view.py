@@ -7,7 +7,7 @@ changes an array: a rebuilt BM25 index or re-weighted paper vectors.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -36,6 +36,15 @@ class IndexView:
     @property
     def size(self) -> int:
         return len(self.suspect)
+
+    def take(self, rows: np.ndarray) -> "IndexView":
+        """The view of some rows only (a day's new papers), every corpus-level input (BM25 idf, adapters,
+        lexicon) still the whole index's: per-row features come out as the whole view gives them."""
+        rows = np.asarray(rows, dtype=np.int64)
+        return replace(self, title_vecs=self.title_vecs[rows], summary_like=self.summary_like[rows],
+                       paper_vecs=self.paper_vecs[rows],
+                       gloss_vecs=None if self.gloss_vecs is None else self.gloss_vecs[rows],
+                       lexical=self.lexical.take(rows), log_votes=self.log_votes[rows], suspect=self.suspect[rows])
 
     @classmethod
     def of(cls, idx: LoadedIndex, suspect: np.ndarray, lexical: LexicalIndex, votes: np.ndarray,

@@ -3,12 +3,15 @@
 The ranker lives above the indexer, so matching cannot run inside the build; it runs here, after `index`
 publishes, in `watch run` and when the server loads a new generation. Each run first syncs the generation's
 papers into the store's arrivals log, then matches every watch against the arrivals it has not seen
-(WatchStore.pending) and records the matches with its new position in one transaction: rerunning after a kill
-at any point loses nothing and matches nothing twice. A new watch is backfilled with the papers featured in
-the days before the index's newest date, so its feed is not empty.
+(WatchStore.pending) and records the matches with each watch's new position in one transaction: rerunning
+after a kill at any point loses nothing and matches nothing twice. A new watch is backfilled with the papers
+featured in the days before the index's newest date, so its feed is not empty. A query watch scores only the
+rows it waits for, against its profile of the generation (search.follow.scoring): keep the EngineSource's
+scorer across reloads and no generation re-encodes a watch's query.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -24,7 +27,8 @@ from search.follow.matching import (
     Decision, ThresholdRule, author_decisions, corpus_stats, decide, match_hash, seed_candidates,
 )
 from search.follow.models import AuthorSpec, CorpusStats, InvalidWatch, Match, QuerySpec, SeedsSpec, Spec, Watch
-from search.follow.store import WatchStore, utcnow
+from search.follow.scoring import WatchScorer
+from search.follow.store import Progress, WatchStore, utcnow
 from search.limits import NotFoundError, QueryError
 from search.rankers.query import METHODS
 from search.rankers.similar import SIMILAR_METHODS
@@ -44,6 +48,10 @@ class ScoreSource(Protocol):
     def query_scores(self, spec: QuerySpec) -> tuple[str, np.ndarray]:
         """(the ranker used, its score per paper; -inf outside the watch's filters)"""
 
+    def row_scores(self, watch: Watch, rows: Sequence[int]) -> tuple[np.ndarray, CorpusStats]:
+        """A query watch's scores of the papers at `rows` alone, equal to `query_scores` on them, and the
+        statistics of its whole-corpus scores."""
+
     def seed_scores(self, spec: SeedsSpec) -> tuple[str, np.ndarray]:
         """(the ranker used, "more like these" score per paper; -inf for the seeds themselves)"""
 
@@ -55,8 +63,9 @@ class EngineSource:
     """ScoreSource over a loaded SearchEngine: the same default rankers, retired-topic resolution and seed
     scoring as its search (SearchEngine.resolve_method, current_topic, like_scores). One per generation."""
 
-    def __init__(self, engine: SearchEngine):
+    def __init__(self, engine: SearchEngine, scorer: WatchScorer | None = None):
         self.engine = engine
+        self.scorer = scorer or WatchScorer()
         self._authors: AuthorIndex | None = None
 
     @property
@@ -76,11 +85,19 @@ class EngineSource:
             self._authors = AuthorIndex(e.papers, e.columns.clusters, labels)
         return self._authors
 
-    def query_scores(self, spec: QuerySpec) -> tuple[str, np.ndarray]:
+    def query_plan(self, spec: QuerySpec) -> tuple[str, np.ndarray | None]:
+        """(the ranker a query watch runs, the rows its filters keep; None: all)"""
         e = self.engine
-        method = e.resolve_method(spec.method, METHODS)
-        mask = e.columns.mask(e.current_topic(spec.filters(), []))
-        return method, e.rank(spec.query, mask, method).scores
+        return e.resolve_method(spec.method, METHODS), e.columns.mask(e.current_topic(spec.filters(), []))
+
+    def query_scores(self, spec: QuerySpec) -> tuple[str, np.ndarray]:
+        method, mask = self.query_plan(spec)
+        return method, self.engine.rank(spec.query, mask, method).scores
+
+    def row_scores(self, watch: Watch, rows: Sequence[int]) -> tuple[np.ndarray, CorpusStats]:
+        assert isinstance(watch.spec, QuerySpec)
+        profile = self.scorer.profile(self.engine, watch.id, watch.spec, *self.query_plan(watch.spec))
+        return profile.scores(self.engine, self.scorer.rows(self.engine, rows)), profile.stats
 
     def seed_scores(self, spec: SeedsSpec) -> tuple[str, np.ndarray]:
         method = self.engine.resolve_method(spec.method, SIMILAR_METHODS)
@@ -125,12 +142,12 @@ def _decisions(source: ScoreSource, watch: Watch, rows: Sequence[int], rule: Thr
         return [], None
     if isinstance(spec, AuthorSpec):
         return author_decisions([papers[i] for i in rows], spec), None
-    if isinstance(spec, SeedsSpec):
-        method, scores = source.seed_scores(spec)
-        ids = [papers[i].arxiv_id for i in rows]
-        rows = [rows[i] for i in seed_candidates(ids, spec)]
-    else:
-        method, scores = source.query_scores(spec)
+    if isinstance(spec, QuerySpec):  # only the waiting rows are scored, against the corpus statistics
+        scores, stats = source.row_scores(watch, rows)
+        return decide([papers[i].arxiv_id for i in rows], scores, stats, rule), stats
+    method, scores = source.seed_scores(spec)
+    ids = [papers[i].arxiv_id for i in rows]
+    rows = [rows[i] for i in seed_candidates(ids, spec)]
     stats = watch.stats
     if stats is None or (stats.generation, stats.method) != (source.generation, method):
         stats = corpus_stats(scores, source.generation, method)  # refreshed once per generation
@@ -138,7 +155,8 @@ def _decisions(source: ScoreSource, watch: Watch, rows: Sequence[int], rule: Thr
 
 
 def catch_up(source: ScoreSource, store: WatchStore, rule: ThresholdRule = ThresholdRule()) -> CatchUp:
-    """Sync the served generation into the store and match every watch against what it has not seen."""
+    """Sync the served generation into the store and match every watch against what it has not seen; every
+    watch's result is recorded in one transaction at the end."""
     papers = source.papers
     hashes = [match_hash(p) for p in papers]
     sync = store.sync(source.generation, zip((p.arxiv_id for p in papers), hashes))
@@ -147,8 +165,12 @@ def catch_up(source: ScoreSource, store: WatchStore, rule: ThresholdRule = Thres
         return report
     row_of = {p.arxiv_id: i for i, p in enumerate(papers)}
     now = utcnow()
-    for watch in store.watches():
-        arrivals = store.pending(watch)
+    watches = store.watches()
+    log = store.arrivals(min((w.seen_seq for w in watches), default=0))
+    seqs = [a.seq for a in log]
+    progress: list[Progress] = []
+    for watch in watches:
+        arrivals = log[bisect_right(seqs, watch.seen_seq):]
         if not arrivals:
             continue
         # a paper pruned from the index since it arrived cannot match; one changed since has a newer arrival
@@ -160,8 +182,9 @@ def catch_up(source: ScoreSource, store: WatchStore, rule: ThresholdRule = Thres
             report.problems[watch.id] = str(exc)
             continue
         matches = [d.match(source.generation, now, hashes[row_of[d.arxiv_id]]) for d in decisions]
-        if store.record(watch, arrivals[-1].seq, matches, stats):
-            report.matched[watch.id] = matches
+        progress.append(Progress(watch, arrivals[-1].seq, matches, stats))
+    recorded = store.record_all(progress)
+    report.matched = {p.watch.id: list(p.matches) for p in progress if p.watch.id in recorded}
     return report
 
 

@@ -10,7 +10,8 @@ server workers and a cron `watch run` safe; every call opens its own connection,
 Idempotent catch-up: `sync` gives every paper of a generation that is new, or whose content hash changed,
 the next number in one arrivals sequence; each watch keeps the last number it was matched against
 (`seen_seq`). `record` stores a watch's matches and moves its `seen_seq` in one transaction, compare-and-set
-on the old value, so a run killed anywhere loses nothing (the arrivals wait) and matches nothing twice.
+on the old value, so a run killed anywhere loses nothing (the arrivals wait) and matches nothing twice;
+`record_all` does it for every watch of a run in one transaction (one disk flush, not one per watch).
 """
 from __future__ import annotations
 
@@ -59,6 +60,15 @@ class Arrival:
     arxiv_id: str
     content_hash: str
     seq: int
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One watch's catch-up result: its matches, and the arrival it has now been matched up to."""
+    watch: Watch
+    seen_to: int
+    matches: Sequence[Match]
+    stats: CorpusStats | None = None
 
 
 @dataclass(frozen=True)
@@ -192,22 +202,35 @@ class WatchStore:
 
     def pending(self, watch: Watch) -> list[Arrival]:
         """Arrivals this watch has not been matched against yet, in arrival order."""
+        return self.arrivals(watch.seen_seq)
+
+    def arrivals(self, after: int = 0) -> list[Arrival]:
+        """The arrivals log past position `after`, in order (one read for every watch of a catch-up)."""
         with self._connect() as c:
-            rows = c.execute("SELECT arxiv_id, content_hash, seq FROM arrivals WHERE seq > ? ORDER BY seq",
-                             (watch.seen_seq,))
+            rows = c.execute("SELECT arxiv_id, content_hash, seq FROM arrivals WHERE seq > ? ORDER BY seq", (after,))
             return [Arrival(*r) for r in rows]
 
     def record(self, watch: Watch, seen_to: int, matches: Sequence[Match], stats: CorpusStats | None = None) -> bool:
         """Store matches and advance the watch to `seen_to` atomically; False (and nothing written) when the
         watch was deleted or another run advanced it first."""
+        return watch.id in self.record_all([Progress(watch, seen_to, matches, stats)])
+
+    def record_all(self, progress: Sequence[Progress]) -> set[str]:
+        """`record` for many watches in one transaction; the ids of those recorded (each one compare-and-set
+        on its own: a watch deleted or advanced by another run meanwhile is left out, the others proceed)."""
+        done: set[str] = set()
+        if not progress:
+            return done
         with self._write() as c:
-            moved = c.execute(
-                "UPDATE watches SET seen_seq = ?, stats = COALESCE(?, stats) WHERE id = ? AND seen_seq = ?",
-                (seen_to, stats.model_dump_json() if stats else None, watch.id, watch.seen_seq)).rowcount
-            if moved != 1:
-                return False
-            c.executemany(_UPSERT, [_match_row(watch.id, m) for m in matches])
-        return True
+            for p in progress:
+                moved = c.execute(
+                    "UPDATE watches SET seen_seq = ?, stats = COALESCE(?, stats) WHERE id = ? AND seen_seq = ?",
+                    (p.seen_to, p.stats.model_dump_json() if p.stats else None, p.watch.id, p.watch.seen_seq),
+                ).rowcount
+                if moved == 1:
+                    c.executemany(_UPSERT, [_match_row(p.watch.id, m) for m in p.matches])
+                    done.add(p.watch.id)
+        return done
 
     def add_matches(self, watch_id: str, matches: Sequence[Match]) -> int:
         """Matches outside the arrivals flow (the backfill of a new watch); a paper matched before is updated."""

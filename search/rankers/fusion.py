@@ -33,13 +33,28 @@ def rrf(rankings: list[np.ndarray], n: int, weights: list[float] | None = None, 
     return out
 
 
-def zscore(scores: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-    """Standardise scores over the candidate rows so dense and BM25 scales are comparable."""
+# (mean, standard deviation) of scores over the rows they are standardised over; None when there are none
+Moments = tuple[float, float] | None
+
+
+def moments(scores: np.ndarray, mask: np.ndarray | None = None) -> Moments:
+    """What `zscore` standardises with, kept apart so a few rows can be scored against a whole corpus's."""
     ref = scores if mask is None else scores[mask]
     if ref.size == 0:
+        return None
+    return float(ref.mean()), float(ref.std())
+
+
+def standardise(scores: np.ndarray, m: Moments) -> np.ndarray:
+    if m is None:
         return np.zeros_like(scores)
-    sd = float(ref.std())
-    return (scores - float(ref.mean())) / (sd if sd > 1e-9 else 1.0)
+    mean, sd = m
+    return (scores - mean) / (sd if sd > 1e-9 else 1.0)
+
+
+def zscore(scores: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """Standardise scores over the candidate rows so dense and BM25 scales are comparable."""
+    return standardise(scores, moments(scores, mask))
 
 
 @FUSIONS.register("rrf")
@@ -61,5 +76,16 @@ def rrf_fusion(dense: np.ndarray, lexical: np.ndarray, live: np.ndarray, dense_w
 def zscore_fusion(dense: np.ndarray, lexical: np.ndarray, live: np.ndarray, dense_weight: float,
                   depth: int) -> np.ndarray:
     """Convex combination of standardised scores (BM25 below zero clipped: no term matched)."""
-    out = dense_weight * zscore(dense, live) + (1 - dense_weight) * zscore(np.maximum(lexical, 0), live)
+    return zscore_fuse(dense, lexical, live, dense_weight, zscore_moments(dense, lexical, live))
+
+
+def zscore_moments(dense: np.ndarray, lexical: np.ndarray, live: np.ndarray) -> tuple[Moments, Moments]:
+    """The z-score fusion's corpus-level inputs: the moments of each side over the live rows."""
+    return moments(dense, live), moments(np.maximum(lexical, 0), live)
+
+
+def zscore_fuse(dense: np.ndarray, lexical: np.ndarray, live: np.ndarray, dense_weight: float,
+                m: tuple[Moments, Moments]) -> np.ndarray:
+    """The z-score fusion with given moments: rows scored alone match the whole corpus's scores."""
+    out = dense_weight * standardise(dense, m[0]) + (1 - dense_weight) * standardise(np.maximum(lexical, 0), m[1])
     return np.where(live, out, -np.inf).astype(np.float32)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from search.features import FeatureSet
-from search.rankers.fusion import zscore
+from search.rankers.fusion import Moments, moments, standardise
 
 WEIGHTS_FILE = Path(__file__).with_name("fusion_weights.json")
 
@@ -36,17 +36,25 @@ class LinearFusion:
         """The base features this model reads (what the rankers need to compute)."""
         return frozenset(n.partition("*")[0] for n in self.weights)
 
-    def design(self, fs: FeatureSet, live: np.ndarray | None) -> np.ndarray:
+    def design(self, fs: FeatureSet, live: np.ndarray | None,
+               given: dict[str, Moments] | None = None) -> np.ndarray:
         """(rows, weights) matrix of the model's inputs, in the order of `self.weights`."""
-        return design_matrix(list(self.weights), fs, live)
+        return design_matrix(list(self.weights), fs, live, given)
 
-    def score(self, fs: FeatureSet, live: np.ndarray | None) -> np.ndarray:
+    def moments(self, fs: FeatureSet, live: np.ndarray | None) -> dict[str, Moments]:
+        """Each base feature's moments over the live rows: what `score` standardises with."""
+        return {base: moments(fs.values[base], live) for base in self.features if base in fs.values}
+
+    def score(self, fs: FeatureSet, live: np.ndarray | None, given: dict[str, Moments] | None = None) -> np.ndarray:
+        """Scores of the rows of `fs`; with `given` moments (a whole corpus's), a few rows score as they would
+        among all of them."""
         w = np.fromiter(self.weights.values(), dtype=np.float32, count=len(self.weights))
-        out = self.design(fs, live) @ w
+        out = self.design(fs, live, given) @ w
         return out if live is None else np.where(live, out, -np.inf).astype(np.float32)
 
 
-def design_matrix(names: list[str], fs: FeatureSet, live: np.ndarray | None) -> np.ndarray:
+def design_matrix(names: list[str], fs: FeatureSet, live: np.ndarray | None,
+                  given: dict[str, Moments] | None = None) -> np.ndarray:
     cache: dict[str, np.ndarray] = {}
     cols = []
     for name in names:
@@ -54,7 +62,8 @@ def design_matrix(names: list[str], fs: FeatureSet, live: np.ndarray | None) -> 
         if base not in fs.values:
             raise FusionModelError(f"the fusion model needs feature {base!r}, which this ranker does not compute")
         if base not in cache:
-            cache[base] = zscore(fs.values[base], live)
+            v = fs.values[base]
+            cache[base] = standardise(v, moments(v, live) if given is None else given[base])
         z = cache[base]
         if inter == "en":
             z = z * np.float32(fs.english_share)

@@ -66,3 +66,19 @@ def test_the_engine_replaces_its_view_when_the_arrays_change(built_settings, emb
         assert not np.allclose(e.view.lexical.scores("video"), reweighted.lexical.scores("video"))
     finally:
         e.close()
+
+
+def test_a_view_of_some_rows_gives_their_features_as_the_whole_view_does():
+    from search.features import query_features
+
+    view = toy_view(TITLES, SUMMARIES, VECS, suspect=[False, False, True], votes=[3, 0, 40])
+    rows = np.array([2, 1])
+    part = view.take(rows)
+    assert part.size == 2 and part.lexicon is view.lexicon and part.adapters is view.adapters
+    assert np.array_equal(part.suspect, [True, False]) and np.array_equal(part.log_votes, view.log_votes[rows])
+    qvec = np.array([0.6, 0.0, 0.8], dtype=np.float32)
+    whole = query_features(view, qvec, ["video", "수학"], {"editing": 0.4})
+    alone = query_features(part, qvec, ["video", "수학"], {"editing": 0.4}, prf=whole.prf)
+    assert whole.prf is not None and alone.prf is whole.prf
+    for name, values in whole.values.items():
+        np.testing.assert_allclose(alone.values[name], values[rows], rtol=0, atol=1e-7, err_msg=name)

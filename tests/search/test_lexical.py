@@ -47,3 +47,15 @@ def test_trusted_scores_ignore_a_suspect_summary():
     assert s[1] == 0 and lex.scores(["확산"])[1] > 0
     s = lex.trusted_scores(["video"], suspect)  # its title still counts
     assert s[1] == lex.scores(["video"], "title")[1] > 0
+
+
+def test_a_few_documents_taken_alone_keep_the_whole_corpus_scores():
+    lex = LexicalIndex(TITLES, SUMMARIES)
+    rows = np.array([2, 0])
+    part = lex.take(rows)
+    assert part.n == 2 and set(part.vocab) == {"speculative", "decoding", "추측", "디코딩", "가속", "kv", "cache",
+                                                "compression", "캐시", "압축", "메모리"}  # their own terms
+    for field in ("all", "title", "summary"):
+        for q in (["kv", "압축"], {"확산": 1.0, "decoding": 0.4}, ["없는말"], ["video"]):
+            np.testing.assert_allclose(part.scores(q, field), lex.scores(q, field)[rows], rtol=1e-6)  # corpus idf
+    assert part.doc_terms(0) == lex.doc_terms(2) and part.top_terms(1, 3) == lex.top_terms(0, 3)

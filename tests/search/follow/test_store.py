@@ -14,7 +14,7 @@ import pytest
 from indexer.storage.layout import DataDir
 from search.follow.limits import TooManyWatches, WatchCaps
 from search.follow.models import AuthorSpec, CorpusStats, Match, QuerySpec, SeedsSpec
-from search.follow.store import WATCHES_FILE, WatchStore
+from search.follow.store import WATCHES_FILE, Progress, WatchStore
 from tests.helpers import REPO
 
 Q = QuerySpec(query="KV 캐시 압축", min_votes=5)
@@ -222,3 +222,18 @@ def test_a_second_store_on_the_same_file_sees_everything(tmp_path):
     w = a.create(Q)
     b = WatchStore(Path(str(tmp_path / WATCHES_FILE)))
     assert b.get(w.id) == w
+
+
+def test_record_all_moves_every_watch_in_one_transaction_each_compare_and_set(tmp_path):
+    store = WatchStore(tmp_path / WATCHES_FILE)
+    store.sync("20260101T000000-1-a", [("a", "h1")])
+    one, two, gone = (store.create(QuerySpec(query=q)) for q in ("one", "two", "gone"))
+    store.sync("20260102T000000-1-a", [("a", "h1"), ("b", "h1"), ("c", "h1")])
+    log = store.arrivals(one.seen_seq)
+    assert [a.arxiv_id for a in store.arrivals()] == ["a", "b", "c"] and [a.arxiv_id for a in log] == ["b", "c"]
+    assert store.record(two, log[0].seq, [])  # another run moved this one first
+    store.delete(gone.id)
+    done = store.record_all([Progress(w, log[-1].seq, [match("b", "g2")]) for w in (one, two, gone)])
+    assert done == {one.id}
+    assert [m.arxiv_id for m in store.matches(one.id)] == ["b"] and store.matches(two.id) == []
+    assert store.pending(store.get(one.id)) == [] and store.record_all([]) == set()

@@ -60,3 +60,16 @@ def test_relevant_head_is_free_of_the_rankers_scale_and_offset():
     assert relevant_head(pool[:5]).tolist() == [True, True, True, False, False]
     # one candidate, or all tied: all of it is the head
     assert relevant_head(np.array([2.0, 2.0], dtype=np.float32)).all()
+
+
+def test_zscore_fusion_of_a_few_rows_with_the_whole_moments():
+    from search.rankers.fusion import zscore_fuse, zscore_moments
+
+    rng = np.random.default_rng(1)
+    dense, lexical = rng.normal(size=9).astype(np.float32), np.maximum(rng.normal(size=9), 0).astype(np.float32)
+    live = np.ones(9, dtype=bool)
+    live[4] = False
+    whole = FUSIONS.get("zscore")(dense, lexical, live, 0.7, 200)
+    rows = np.array([8, 4, 1])
+    alone = zscore_fuse(dense[rows], lexical[rows], live[rows], 0.7, zscore_moments(dense, lexical, live))
+    assert np.array_equal(alone, whole[rows]) and alone[1] == -np.inf

@@ -97,3 +97,15 @@ def test_similar_methods_exclude_the_seed_and_differ(engine):
     assert got["lexical"] != got["dense"]
     with pytest.raises(QueryError):
         engine.similar(seed, method="hybrid")
+
+
+def test_rows_scored_with_the_whole_sets_moments_score_as_among_all():
+    fs = _fs(n=8)
+    model = LinearFusion({"a": 1.0, "a*en": 0.3, "b": -0.5})
+    live = np.array([True, True, False, True, True, True, False, True])
+    whole = model.score(fs, live)
+    given = model.moments(fs, live)
+    rows = np.array([5, 2, 0])
+    alone = FeatureSet({k: v[rows] for k, v in fs.values.items()}, english_share=fs.english_share)
+    assert np.array_equal(model.score(alone, live[rows], given), whole[rows])
+    assert not np.allclose(model.score(alone, live[rows])[[0, 2]], whole[rows][[0, 2]])  # their own moments differ
