@@ -83,7 +83,11 @@ class SearchEngine:
         self.title_vecs = idx.vectors["title"]
         self.summary_vecs = idx.vectors["summary"]
         self.agreement = idx.agreement
+        # ranking reads a missing summary (a paper only in the feed) like a wrong one: its title, mapped into
+        # summary space, stands in for it, BM25 reads its title only (indexer.dense.agreement); `flagged` is the
+        # user-facing "summary suspect" flag: a summary that exists and seems to describe another paper
         self.suspect = suspect_mask(self.agreement, idx.manifest.extra.get("suspect_threshold", SUSPECT_BELOW))
+        self.flagged = self.suspect & ~np.isnan(self.agreement)
         self.adapters = idx.adapters
         self.gloss_vecs = idx.gloss  # None for generations built before the English view
         predict = self.adapters.summary_predictor
@@ -324,15 +328,20 @@ class SearchEngine:
             return 0, []
         members = np.nonzero(self.columns.clusters == cluster_id)[0]
         order = sorted(members.tolist(), key=lambda i: self.papers[i].last_seen or "", reverse=True)
-        order.sort(key=lambda i: -(self.papers[i].votes or 0))  # stable: equal votes stay newest first
-        return len(members), [self._result(i, float(self.papers[i].votes or 0), []) for i in order[:k]]
+        order.sort(key=lambda i: -(self.papers[i].votes_max or 0))  # stable: equal votes stay newest first
+        return len(members), [self._result(i, float(self.papers[i].votes_max or 0), []) for i in order[:k]]
 
     def paper(self, arxiv_id: str):
         return self.papers[self._require(arxiv_id)]
 
-    def is_suspect(self, arxiv_id: str) -> tuple[bool, float]:
+    def is_suspect(self, arxiv_id: str) -> tuple[bool, float | None]:
+        """(flagged, title-summary agreement); agreement None for a paper without a Korean summary."""
         i = self._require(arxiv_id)
-        return bool(self.suspect[i]), float(self.agreement[i])
+        return bool(self.flagged[i]), self._agreement(i)
+
+    def _agreement(self, i: int) -> float | None:
+        a = float(self.agreement[i])
+        return None if np.isnan(a) else round(a, 4)
 
     # ---- helpers -------------------------------------------------------------------------
     def _current_topic(self, filters: Filters, notices: list[str]) -> Filters:
@@ -370,9 +379,9 @@ class SearchEngine:
     def _result(self, i: int, score: float, terms: list[str]) -> SearchResult:
         p = self.papers[i]
         return SearchResult(
-            arxiv_id=p.arxiv_id, title=p.title, authors=p.authors, votes=p.votes, dates=p.dates,
+            arxiv_id=p.arxiv_id, title=p.title, authors=p.authors, votes=p.votes_max, dates=p.dates,
             score=round(score, 5), snippet=make_snippet(self._summaries[i], terms), arxiv_url=p.arxiv_url,
-            thumbnail_url=p.thumbnail_url, summary_suspect=bool(self.suspect[i]),
+            thumbnail_url=p.thumbnail_url, summary_suspect=bool(self.flagged[i]),
             cluster=int(self.columns.clusters[i]) if self.columns.clusters is not None else None,
-            agreement=round(float(self.agreement[i]), 4),
+            agreement=self._agreement(i),
         )

@@ -34,7 +34,7 @@ def healthz(h: Annotated[EngineHolder, Depends(holder)]) -> Health:
 @router.get("/api/stats")
 def stats(e: Annotated[SearchEngine, Depends(engine)]) -> dict:
     st = stats_of(e.idx)
-    st["suspect_summaries"] = int(e.suspect.sum())
+    st["suspect_summaries"] = int(e.flagged.sum())
     st["ranking"] = {"hybrid": asdict(e.params), "learned": {k: sorted(m.features) for k, m in e.models.items()}}
     return st
 

@@ -3,7 +3,8 @@
     data_dir/
       CURRENT                 name of the generation being served (replaced atomically)
       build.lock              held by a running build
-      generations/<name>/     papers.sqlite, ids.npy, <field>.npy, index.faiss, manifest.json
+      generations/<name>/     papers.sqlite, ids.npy, <field>.npy, <field>.present.npy, index.faiss,
+                              manifest.json
 
 A build writes a fresh generation next to the served one and only then
 replaces CURRENT with `os.replace`, so a build that is killed at any point
@@ -63,6 +64,10 @@ class Generation:
 
     def vectors(self, field: str) -> Path:
         return self.path / f"{field}.npy"
+
+    def presence(self, field: str) -> Path:
+        """Which rows have a `field` vector (the others are zeros); generations before it had every row."""
+        return self.path / f"{field}.present.npy"
 
 
 class DataDir:
