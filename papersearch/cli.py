@@ -37,11 +37,13 @@ def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cross-lingual search over Korean daily-papers digests.")
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Cross-lingual search over Korean daily-papers digests and the Hugging Face Daily Papers feed.")
 
 CorpusOpt = Annotated[
     Optional[list[Path]],
-    typer.Option("--corpus", help="Digest directory or file; repeat for several [env PAPERSEARCH_CORPUS]"),
+    typer.Option("--corpus", help="Digest directory or file, or feed folder (YYYY-MM-DD.json days) or .json day; "
+                                  "repeat for several [env PAPERSEARCH_CORPUS]"),
 ]
 DataDirOpt = Annotated[Optional[Path], typer.Option("--data-dir", help="Index directory [env PAPERSEARCH_DATA_DIR]")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table")]
@@ -204,9 +206,11 @@ def serve(
 
 
 def main() -> None:
+    from papersearch.fetch_cli import register as register_fetch
     from papersearch.search_cli import register
 
     register(app)
+    register_fetch(app)
     app()
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -108,3 +109,84 @@ class FakeST:
     def encode(self, texts, **kwargs):
         self.seen, self.kwargs = list(texts), kwargs
         return np.ones((len(texts), 8), dtype=np.float64) * 3.0  # not unit: the wrapper must normalise
+
+
+class FeedServer:
+    """A real HTTP server on 127.0.0.1 answering `GET /api/daily_papers?date=D` as the Hugging Face API does,
+    from recorded days (bodies read from the bundled snapshot at test time); `faults[D]` lists answers given
+    first, one per request: ("status", code, headers), ("truncated",) or ("body", bytes). Unknown days: `[]`."""
+
+    def __init__(self, days: dict[str, bytes], faults: dict[str, list[tuple]] | None = None):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import parse_qs, urlsplit
+
+        self.days, self.faults = days, {k: list(v) for k, v in (faults or {}).items()}
+        self.requests: list[tuple[str, float]] = []   # (date asked, monotonic time)
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's name
+                url = urlsplit(self.path)
+                day = (parse_qs(url.query).get("date") or [""])[0]
+                if url.path != "/api/daily_papers":
+                    return self._send(404, b'{"error": "Not Found"}')
+                server.requests.append((day, time.monotonic()))
+                script = server.faults.get(day) or []
+                fault = script.pop(0) if script else None
+                body = server.days.get(day, b"[]")
+                if fault is None:
+                    return self._send(200, body)
+                if fault[0] == "status":
+                    return self._send(fault[1], b'{"error": "try later"}', fault[2] if len(fault) > 2 else {})
+                if fault[0] == "truncated":  # promise the whole day, send a third, hang up
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body[: len(body) // 3])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return None
+                return self._send(200, fault[1])
+
+            def _send(self, code: int, body: bytes, headers: dict | None = None):
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):  # quiet test output
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def asked(self) -> list[str]:
+        return [d for d, _ in self.requests]
+
+    def __enter__(self) -> "FeedServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def recorded_days(days: list[str]) -> dict[str, bytes]:
+    """The bundled snapshot's responses for these days, as the API sent them."""
+    return {d: (FEED / f"{d}.json").read_bytes() for d in days}
+
+
+def closed_port() -> int:
+    """A local port nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

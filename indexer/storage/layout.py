@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.ingest.atomic import write_atomic  # the pointer and manifests; importable from here as before
+
 STORE_FILE = "papers.sqlite"
 IDS_FILE = "ids.npy"
 INDEX_FILE = "index.faiss"
@@ -142,15 +144,6 @@ class DataDir:
                 yield
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def write_json_atomic(path: Path, obj: object) -> None:
