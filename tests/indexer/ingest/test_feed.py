@@ -131,3 +131,28 @@ def test_folder_detection_file_dates_and_hidden_or_foreign_files(tmp_path):
     papers, report = load_corpus(odd)  # one .json file given directly: read as a feed day without a date
     assert [p.arxiv_id for p in papers] == ["2406.00007"] and papers[0].dates == []
     assert any("no YYYY-MM-DD" in w for w in report.warnings)
+
+
+# --- property-based: whatever the bytes, the reader answers --------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+SAMPLE = (FEED / "2024-12-11.json").read_bytes()[:20000] if FEED.is_dir() else json.dumps([item("2406.00001")]).encode()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, len(SAMPLE)), st.integers(0, len(SAMPLE)), st.binary(max_size=5))
+def test_cut_or_corrupted_days_never_raise(cut, at, junk):
+    data = SAMPLE[:cut] if cut % 2 else SAMPLE[:at] + junk + SAMPLE[at + len(junk):]
+    got = parse_feed_bytes(data, "mut/2024-12-11.json", "2024-12-11")
+    assert all(w.startswith("mut/2024-12-11.json: ") for w in got.warnings)
+    assert all(i.arxiv_id and i.title for i in got.items)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=40), st.integers(), st.none(), st.dictionaries(st.text(max_size=5),
+                                                                                         st.text(max_size=5)))))
+def test_any_list_of_junk_items_is_skipped_item_by_item(items):
+    got = parse_feed_bytes(json.dumps(items).encode(), "j/2024-06-03.json", "2024-06-03")
+    assert not got.skipped and got.items == [] and got.items_skipped == len(items) == len(got.warnings)
