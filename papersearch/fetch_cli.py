@@ -27,7 +27,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def fetch(
         since: Annotated[Optional[str], typer.Option(
-            help="first day (YYYY-MM-DD); default: the day after the newest day held, or a week back")] = None,
+            help="first day (YYYY-MM-DD); default: the day after the newest day held (with --refresh: that day), "
+                 "or a week back")] = None,
         until: Annotated[Optional[str], typer.Option(help="last day (YYYY-MM-DD); default: today (UTC)")] = None,
         refresh: Annotated[bool, typer.Option(
             help="download days already held again (a finished day lists more papers, newer upvotes)")] = False,

@@ -11,9 +11,9 @@ DNS, refused) stops the run with one line instead of failing every day in turn.
 
 Days: weekdays only unless asked (the feed is published on weekdays; the API answers any date, with an empty
 list or a handful of weekend papers). Without `--since`, the run starts the day after the newest day already
-held in any feed folder of the corpus (the bundled snapshot counts), or a week back when none is; without
-`--until`, it ends today (UTC). Held days are skipped unless `--refresh`: a day fetched again once it is over
-lists more papers and newer upvotes.
+held in any feed folder of the corpus (the bundled snapshot counts; with `--refresh`, that newest day itself),
+or a week back when none is; without `--until`, it ends today (UTC). Held days are skipped unless `--refresh`:
+a day fetched again once it is over lists more papers and newer upvotes.
 """
 from __future__ import annotations
 
@@ -98,10 +98,11 @@ def held_days(folders: Iterable[Path]) -> set[str]:
 def plan_days(since: date | None, until: date | None, held: set[str], refresh: bool = False,
               weekends: bool = False, today: date | None = None) -> tuple[date, date, list[date], int]:
     """(since, until, days to fetch, held days skipped) for a run (see the module docstring)."""
-    until = min(until or today or _today(), today or _today())
-    if since is None:
-        last = max(held) if held else None
-        since = date.fromisoformat(last) + timedelta(days=1) if last else until - timedelta(days=DEFAULT_BACK)
+    today = today or _today()
+    until = min(until or today, today)
+    if since is None:  # after the newest day held; with --refresh that day too (often a morning snapshot)
+        last = date.fromisoformat(max(held)) if held else None
+        since = (last if refresh else last + timedelta(days=1)) if last else until - timedelta(days=DEFAULT_BACK)
     days, skipped = [], 0
     d = since
     while d <= until:

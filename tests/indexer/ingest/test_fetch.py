@@ -90,6 +90,8 @@ def test_day_plan_defaults_weekdays_and_held_days():
     assert [d.isoformat() for d in days] == ["2025-04-19", "2025-04-20"] and skipped == 2
     _, _, days, _ = plan_days(date(2025, 4, 17), date(2025, 4, 18), held, refresh=True)
     assert len(days) == 2
+    since, _, days, _ = plan_days(None, date(2025, 4, 21), held, refresh=True)
+    assert since == date(2025, 4, 18) and len(days) == 2  # the newest held day (a morning snapshot) again
     _, until, days, _ = plan_days(date(2025, 4, 28), date(2030, 1, 1), set(), today=date(2025, 4, 29))
     assert until == date(2025, 4, 29) and len(days) == 2  # never past today
     since, _, _, _ = plan_days(None, None, set(), today=date(2025, 4, 29))
