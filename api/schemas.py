@@ -34,7 +34,7 @@ class PaperDetail(BaseModel):
     sections: dict[str, str] = Field(description="Korean summary by section (whats_new, technical_details, "
                                                  "performance_highlights, or bullets)")
     summary_suspect: bool
-    agreement: float
+    agreement: float | None = Field(description="null when the paper has no Korean summary yet (only in the feed)")
 
 
 class SimilarRequest(BaseModel):

@@ -32,8 +32,8 @@ def paper_detail(e: SearchEngine, arxiv_id: str) -> PaperDetail:
     suspect, agreement = e.is_suspect(p.arxiv_id)
     return PaperDetail(
         arxiv_id=p.arxiv_id, title=p.title, authors=p.authors, authors_truncated=p.authors_truncated,
-        votes=p.votes, dates=p.dates, first_seen=p.first_seen, last_seen=p.last_seen, arxiv_url=p.arxiv_url,
-        thumbnail_url=p.thumbnail_url, sections=p.sections, summary_suspect=suspect, agreement=round(agreement, 4),
+        votes=p.votes_max, dates=p.dates, first_seen=p.first_seen, last_seen=p.last_seen, arxiv_url=p.arxiv_url,
+        thumbnail_url=p.thumbnail_url, sections=p.sections, summary_suspect=suspect, agreement=agreement,
     )
 
 
@@ -78,7 +78,7 @@ def feed_items(e: SearchEngine, matches: Sequence[Match]) -> list[tuple[atom.Fee
 def match_out(paper: atom.FeedPaper, m: Match, base: str) -> MatchOut:
     """A feed entry as JSON (`paper` is the engine's record: summary, votes and first date included)."""
     return MatchOut(arxiv_id=paper.arxiv_id, title=paper.title, authors=paper.authors, dates=paper.dates,
-                    featured=paper.first_seen, votes=paper.votes, arxiv_url=paper.arxiv_url,
+                    featured=paper.first_seen, votes=paper.votes_max, arxiv_url=paper.arxiv_url,
                     paper_url=atom.base_url(base) + atom.PAPER_PATH.format(arxiv_id=paper.arxiv_id),
                     summary=paper.summary, abstract=getattr(paper, "abstract", None), score=m.score, z=m.z,
                     matched_at=m.matched_at, generation=m.generation)

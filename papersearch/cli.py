@@ -10,7 +10,7 @@ import numpy as np
 import typer
 from rich.markup import escape
 
-from indexer.dense.agreement import suspect_mask
+from indexer.dense.agreement import flagged_mask
 from indexer.pipeline.build import DiskFullError, EmptyCorpusError, build_index
 from papersearch.cli_common import (
     UserError, console, err, existing_path, friendly_errors, make_settings, print_json, print_kv_table,
@@ -38,11 +38,13 @@ def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cross-lingual search over Korean daily-papers digests.")
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Cross-lingual search over Korean daily-papers digests and the Hugging Face Daily Papers feed.")
 
 CorpusOpt = Annotated[
     Optional[list[Path]],
-    typer.Option("--corpus", help="Digest directory or file; repeat for several [env PAPERSEARCH_CORPUS]"),
+    typer.Option("--corpus", help="Digest directory or file, or feed folder (YYYY-MM-DD.json days) or .json day; "
+                                  "repeat for several [env PAPERSEARCH_CORPUS]"),
 ]
 DataDirOpt = Annotated[Optional[Path], typer.Option("--data-dir", help="Index directory [env PAPERSEARCH_DATA_DIR]")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table")]
@@ -94,6 +96,9 @@ def index(
         ("files read / skipped", f"{ing.files_read} / {ing.files_skipped}"),
         ("entries / duplicates merged", f"{ing.entries} / {ing.duplicates_merged}"),
         ("sections skipped", ing.sections_skipped), ("parser warnings", len(ing.warnings)),
+        ("feed days / items / items skipped", f"{ing.feed_files} / {ing.feed_items} / {ing.feed_items_skipped}"),
+        ("with an abstract / only in the feed", f"{ing.with_abstract} / {ing.feed_only}"),
+        ("texts encoded", " · ".join(f"{k} {v}" for k, v in r.encoded.items()) or "none"),
         ("model", r.model.get("name")), ("encoder", r.encoder),
         ("generation", r.generation), ("seconds", r.seconds),
         ("where the time went", " · ".join(f"{k} {v['seconds']:.1f}s" for k, v in r.stages.items()
@@ -161,21 +166,29 @@ def show(
                 raise UserError(f"paper {aid} is not in the index")
             row = int(np.nonzero(idx.ids == idx.store.hashes()[aid][0])[0][0])
             agreement = float(idx.agreement[row])
-            suspect = bool(suspect_mask(idx.agreement)[row])
+            suspect = bool(flagged_mask(idx.agreement)[row])
         finally:
             idx.close()
-    d = {**paper.to_dict(), "agreement": round(agreement, 4), "summary_suspect": suspect}
+    has_summary = not np.isnan(agreement)  # a paper only in the feed has no summary to agree with its title
+    d = {**paper.to_dict(), "agreement": round(agreement, 4) if has_summary else None, "summary_suspect": suspect}
     if json_out:
         print_json(d)
         return
     console.print(f"[bold]{escape(paper.title)}[/bold]  ({paper.arxiv_url})", highlight=False)  # "[/INST]" is text
-    console.print(escape(f"dates: {', '.join(paper.dates)}   votes: {paper.votes}   source: {paper.source}"), highlight=False)
+    console.print(escape(f"dates: {', '.join(paper.dates)}   votes: {paper.votes}   upvotes: {paper.upvotes}   "
+                         f"source: {paper.source}"), highlight=False)
+    if paper.sources:
+        console.print(escape("from: " + ", ".join(f"{k} {v}" for k, v in paper.sources.items())), highlight=False)
     if suspect:
         console.print(f"[red]summary suspect[/red]: the Korean summary seems to describe another paper "
                       f"(title-summary agreement {agreement:.2f})")
     console.print(escape("authors: " + ", ".join(paper.authors) + (" +" if paper.authors_truncated else "")), highlight=False)
+    if not paper.summary:
+        console.print("\n[yellow]no Korean summary yet[/yellow]: this paper is only in the Hugging Face feed")
     for key, text in paper.sections.items():
         console.print(f"\n[bold]{escape(key)}[/bold]\n{escape(text)}", highlight=False)
+    if paper.abstract:
+        console.print(f"\n[bold]abstract[/bold]\n{escape(paper.abstract)}", highlight=False)
 
 
 @app.command()
@@ -211,10 +224,11 @@ def serve(
 
 
 def main() -> None:
-    from papersearch import search_cli, watch_cli
+    from papersearch import fetch_cli, search_cli, watch_cli
 
     search_cli.register(app)
     watch_cli.register(app)
+    fetch_cli.register(app)
     app()
 
 

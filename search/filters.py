@@ -42,7 +42,8 @@ class FilterColumns:
     def __init__(self, papers: list[Paper], clusters: np.ndarray | None = None):
         self.clusters = clusters
         self.dates = [sorted(p.dates) for p in papers]
-        self.votes = np.array([p.votes if p.votes is not None else -1 for p in papers], dtype=np.int64)
+        # the larger of the digest's votes and the feed's upvotes (Paper.votes_max): filters, sorting and log_votes
+        self.votes = np.array([v if (v := p.votes_max) is not None else -1 for p in papers], dtype=np.int64)
         self.authors = ["\n".join(p.authors).lower() for p in papers]
         self.last = np.array([p.last_seen or "" for p in papers])
         self.first = np.array([p.first_seen or "" for p in papers])

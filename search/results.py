@@ -14,6 +14,7 @@ class ResultBuilder:
 
     def __init__(self, papers: list[Paper], suspect: np.ndarray, agreement: np.ndarray,
                  clusters: np.ndarray | None):
+        """`suspect`: the user-facing flag (a summary that exists and seems to describe another paper)."""
         self.papers, self.suspect, self.agreement, self.clusters = papers, suspect, agreement, clusters
         self._summaries = [summary_text(p) for p in papers]
 
@@ -21,12 +22,17 @@ class ResultBuilder:
         """Row i as a result, its snippet highlighting `terms`."""
         p = self.papers[i]
         return SearchResult(
-            arxiv_id=p.arxiv_id, title=p.title, authors=p.authors, votes=p.votes, dates=p.dates,
+            arxiv_id=p.arxiv_id, title=p.title, authors=p.authors, votes=p.votes_max, dates=p.dates,
             score=round(score, 5), snippet=make_snippet(self._summaries[i], terms), arxiv_url=p.arxiv_url,
             thumbnail_url=p.thumbnail_url, summary_suspect=bool(self.suspect[i]),
             cluster=int(self.clusters[i]) if self.clusters is not None else None,
-            agreement=round(float(self.agreement[i]), 4),
+            agreement=self.agreement_of(i),
         )
+
+    def agreement_of(self, i: int) -> float | None:
+        """Title-summary agreement of row i; None for a paper without a Korean summary (only in the feed)."""
+        a = float(self.agreement[i])
+        return None if np.isnan(a) else round(a, 4)
 
     def results(self, pos: np.ndarray, scores: np.ndarray, terms: list[str]) -> list[SearchResult]:
         return [self.result(int(p), float(s), terms) for p, s in zip(pos, scores)]

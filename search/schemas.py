@@ -17,16 +17,18 @@ class SearchResult(BaseModel):
     arxiv_id: str
     title: str
     authors: list[str]
-    votes: int | None
-    dates: list[str] = Field(description="every digest date the paper appeared on, ascending")
+    votes: int | None = Field(description="the larger of the digest's votes and the feed's upvotes (what filters "
+                                          "and sorting use)")
+    dates: list[str] = Field(description="every date the paper was featured on (digest or feed), ascending")
     score: float
     snippet: str = Field(description="Korean summary excerpt; matched query terms wrapped in <mark>…</mark> (HTML-escaped)")
     arxiv_url: str
     thumbnail_url: str | None
     summary_suspect: bool = Field(description="the Korean summary seems to describe a different paper than the title")
     cluster: int | None = Field(default=None, description="topic cluster id (see /api/clusters)")
-    agreement: float = Field(description="title-summary agreement in [0, 1] from the embeddings (indexer.dense.agreement); "
-                                         "summary_suspect when below the index's threshold")
+    agreement: float | None = Field(
+        description="title-summary agreement in [0, 1] from the embeddings (indexer.dense.agreement); "
+                    "summary_suspect when below the index's threshold; null when the paper has no Korean summary yet")
 
 
 class SearchResponse(BaseModel):

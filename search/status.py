@@ -35,6 +35,6 @@ def model_name(e: SearchEngine) -> str | None:
 def index_stats(e: SearchEngine) -> dict:
     """The index's summary numbers plus how this engine ranks (hybrid weights, learned features)."""
     st = stats_of(e.idx)
-    st["suspect_summaries"] = int(e.suspect.sum())
+    st["suspect_summaries"] = int(e.flagged.sum())
     st["ranking"] = {"hybrid": asdict(e.params), "learned": {k: sorted(m.features) for k, m in e.models.items()}}
     return st

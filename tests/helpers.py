@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("PAPERSEARCH_SHARED") or REPO.parent / "shared")
 CORPUS = Path(os.environ.get("PAPERSEARCH_CORPUS", SHARED / "corpus" / "daily_papers_ko" / "paper_logs"))
 SEEDS = Path(os.environ.get("PAPERSEARCH_SEEDS") or SHARED / "seeds")
+FEED = SHARED / "corpus" / "hf_daily_papers"   # the bundled Hugging Face feed snapshot
 
 
 def free_port() -> int:
@@ -59,6 +60,14 @@ def copy_days(corpus: Path, dest: Path, files: list[str]) -> Path:
 
 
 SLICE_DAYS = ["2023/11/20.md", "2024/04/05.md", "2024/09/02.md"]
+
+
+def copy_feed_days(dest: Path, days: list[str]) -> Path:
+    """Copy some real feed days ('2024-09-02', ...) into a fresh feed folder."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for day in days:
+        shutil.copyfile(FEED / f"{day}.json", dest / f"{day}.json")
+    return dest
 
 
 # a corpus entry whose title and summary carry markup: every page must show it as text, never run it
@@ -203,3 +212,76 @@ def parsed_feed(body: bytes | str):
         assert any(link.href.startswith("https://arxiv.org/abs/") for link in e.links)
         assert e.get("content") or e.get("summary")
     return f
+
+
+class FeedServer:
+    """A real HTTP server on 127.0.0.1 answering `GET /api/daily_papers?date=D` as the Hugging Face API does,
+    from recorded days (bodies read from the bundled snapshot at test time); `faults[D]` lists answers given
+    first, one per request: ("status", code, headers), ("truncated",) or ("body", bytes). Unknown days: `[]`."""
+
+    def __init__(self, days: dict[str, bytes], faults: dict[str, list[tuple]] | None = None):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import parse_qs, urlsplit
+
+        self.days, self.faults = days, {k: list(v) for k, v in (faults or {}).items()}
+        self.requests: list[tuple[str, float]] = []   # (date asked, monotonic time)
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's name
+                url = urlsplit(self.path)
+                day = (parse_qs(url.query).get("date") or [""])[0]
+                if url.path != "/api/daily_papers":
+                    return self._send(404, b'{"error": "Not Found"}')
+                server.requests.append((day, time.monotonic()))
+                script = server.faults.get(day) or []
+                fault = script.pop(0) if script else None
+                body = server.days.get(day, b"[]")
+                if fault is None:
+                    return self._send(200, body)
+                if fault[0] == "status":
+                    return self._send(fault[1], b'{"error": "try later"}', fault[2] if len(fault) > 2 else {})
+                if fault[0] == "truncated":  # promise the whole day, send a third, hang up
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body[: len(body) // 3])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return None
+                return self._send(200, fault[1])
+
+            def _send(self, code: int, body: bytes, headers: dict | None = None):
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):  # quiet test output
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def asked(self) -> list[str]:
+        return [d for d, _ in self.requests]
+
+    def __enter__(self) -> "FeedServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def recorded_days(days: list[str]) -> dict[str, bytes]:
+    """The bundled snapshot's responses for these days, as the API sent them."""
+    return {d: (FEED / f"{d}.json").read_bytes() for d in days}
+

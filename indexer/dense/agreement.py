@@ -6,6 +6,12 @@ compressed (0.78–0.90 for nearly everything), so the score is rank based: how
 many other summaries match this title better than its own, and how many other
 titles match this summary better than its own (geometric mean, as a fraction of
 the corpus). agreement = 1 - that fraction: ~1.0 for a matching summary.
+
+A paper without a Korean summary (only in the feed) has no agreement: NaN, and the
+ranks are computed among the papers that have one, so its title never competes as a
+stand-in. For ranking, a missing summary is treated like a wrong one (`suspect_mask`
+holds both: the title, mapped into summary space, stands in for it; BM25 reads the
+title only); the "summary suspect" flag a user sees is `flagged_mask` (wrong, not missing).
 """
 from __future__ import annotations
 
@@ -17,7 +23,12 @@ SUSPECT_BELOW = 0.82
 _CHUNK = 1024
 
 
-def agreement_scores(titles: np.ndarray, summaries: np.ndarray) -> np.ndarray:
+def agreement_scores(titles: np.ndarray, summaries: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
+    """Per row; `present` marks the rows that have a summary (the others get NaN)."""
+    if present is not None and not present.all():
+        out = np.full(len(titles), np.nan, dtype=np.float32)
+        out[present] = agreement_scores(titles[present], summaries[present])
+        return out
     n = len(titles)
     if n < 2:
         return np.ones(n, dtype=np.float32)
@@ -33,5 +44,12 @@ def agreement_scores(titles: np.ndarray, summaries: np.ndarray) -> np.ndarray:
 
 
 def suspect_mask(agreement: np.ndarray, threshold: float = SUSPECT_BELOW) -> np.ndarray:
+    """Rows whose summary ranking must not use: flagged as wrong, or missing (NaN)."""
+    missing = np.isnan(agreement)
     # tiny indexes have too few competitors for ranks to mean anything
-    return agreement < threshold if len(agreement) >= 20 else np.zeros(len(agreement), dtype=bool)
+    return missing | (agreement < threshold) if len(agreement) >= 20 else missing
+
+
+def flagged_mask(agreement: np.ndarray, threshold: float = SUSPECT_BELOW) -> np.ndarray:
+    """Rows whose summary exists and seems to describe another paper: the "summary suspect" flag users see."""
+    return suspect_mask(agreement, threshold) & ~np.isnan(agreement)

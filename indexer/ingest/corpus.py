@@ -1,4 +1,8 @@
-"""Load a digest corpus into one `Paper` per arXiv id.
+"""Load a corpus — digest trees and files, feed folders and files — into one `Paper` per arXiv id.
+
+A path is read as the feed when it is a `.json` file or a folder of `YYYY-MM-DD.json` day files
+(indexer.ingest.feed), otherwise as digests; the two sources are merged by arXiv id afterwards
+(indexer.ingest.merge). What follows is how digest appearances merge among themselves.
 
 The same paper shows up more than once: on several days (it trends again),
 in a day file that was scraped twice and concatenated (a second
@@ -23,6 +27,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from indexer.ingest.day_file import parse_file
+from indexer.ingest.feed import FeedItem, feed_files, is_feed_path, parse_feed_file
+from indexer.ingest.merge import merge_feed_items, merge_sources
 from indexer.ingest.parser import Entry, ParsedFile
 from indexer.ingest.records import IngestReport, Paper
 
@@ -80,22 +86,26 @@ def merge_entries(entries: Iterable[Entry]) -> list[Paper]:
 def load_corpus(
     path: Path | str | Sequence[Path | str], progress: bool = False
 ) -> tuple[list[Paper], IngestReport]:
-    """Parse a digest tree, a single digest file, or several of either, and merge.
+    """Parse digest trees/files and feed folders/files, one or several, and merge them by arXiv id.
 
     Bad files are skipped and reported, never raised; a path that does not exist
     at all is a configuration error and raises FileNotFoundError.
     """
     roots = [Path(path)] if isinstance(path, (str, Path)) else [Path(p) for p in path]
     files: list[Path] = []
+    days: list[Path] = []
     for root in roots:
         if not root.exists():
             raise FileNotFoundError(f"corpus path does not exist: {root}")
-        files.extend(digest_files(root))
+        if is_feed_path(root):
+            days.extend(feed_files(root))
+        else:
+            files.extend(digest_files(root))
 
     report = IngestReport()
     entries: list[Entry] = []
     started = time.perf_counter()
-    for f in _maybe_progress(files, progress):
+    for f in _maybe_progress(files, progress, "parsing digests"):
         result: ParsedFile = parse_file(f)
         report.warnings.extend(result.warnings)
         report.sections_skipped += result.sections_skipped
@@ -104,20 +114,42 @@ def load_corpus(
             continue
         report.files_read += 1
         entries.extend(result.entries)
-    papers = merge_entries(entries)
+    digest = merge_entries(entries)
+    items = _read_feed(days, report, progress)
+    feed = merge_feed_items(items)
+    papers = merge_sources(digest, feed)
     report.entries = len(entries)
     report.papers = len(papers)
-    report.duplicates_merged = len(entries) - len(papers)
+    report.duplicates_merged = len(entries) - len(digest)
+    report.feed_only = len(feed.keys() - {p.arxiv_id for p in digest})
+    report.with_abstract = sum(1 for p in papers if p.abstract)
     if progress:
         import sys
-        print(f"parsed {report.files_read} files, {len(papers)} papers in {time.perf_counter() - started:.2f}s",
-              file=sys.stderr)
+        print(f"parsed {report.files_read} files, {len(papers)} papers in {time.perf_counter() - started:.2f}s"
+              + (f" ({report.feed_files} feed days: {len(feed)} papers, {report.feed_only} only in the feed)"
+                 if days else ""), file=sys.stderr)
     return papers, report
 
 
-def _maybe_progress(files: list[Path], progress: bool) -> Iterable[Path]:
-    if not progress:
+def _read_feed(days: list[Path], report: IngestReport, progress: bool) -> list[FeedItem]:
+    items: list[FeedItem] = []
+    for f in _maybe_progress(days, progress, "reading feed days"):
+        result = parse_feed_file(f)
+        report.warnings.extend(result.warnings)
+        report.feed_items_skipped += result.items_skipped
+        if result.skipped:
+            report.files_skipped += 1
+            continue
+        report.files_read += 1
+        report.feed_files += 1
+        report.feed_items += len(result.items)
+        items.extend(result.items)
+    return items
+
+
+def _maybe_progress(files: list[Path], progress: bool, desc: str) -> Iterable[Path]:
+    if not progress or not files:
         return files
     from tqdm import tqdm
 
-    return tqdm(files, desc="parsing digests", unit="file")
+    return tqdm(files, desc=desc, unit="file")

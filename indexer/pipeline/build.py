@@ -1,7 +1,7 @@
 """Incremental, atomic index build: corpus -> store -> vectors -> FAISS -> manifest.
 
-Only papers whose content hash is new or changed are embedded; every other
-vector is carried over from the served generation. Nothing is written to the
+Only the fields whose text is new or changed are embedded (indexer.pipeline.fields);
+every other vector is carried over from the served generation. Nothing is written to the
 served generation: the build fills a new one and publishes it at the end.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ from papersearch.settings import Settings
 @dataclass
 class BuildResult:
     papers: int                 # total papers indexed after this build
-    embedded: int               # papers embedded in this run
+    embedded: int               # papers with at least one field embedded in this run
     new: int
     changed: int
     unchanged: int
@@ -36,6 +36,7 @@ class BuildResult:
     ingest: IngestReport = field(default_factory=IngestReport)
     encoder: str = ""           # engine-precision that made the generation's vectors
     stages: dict[str, dict[str, float]] = field(default_factory=dict)  # seconds and peak MB per stage
+    encoded: dict[str, int] = field(default_factory=dict)  # field -> texts encoded in this run (title, summary, ...)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -103,9 +104,10 @@ def build_index(
             for step in STEPS:
                 step(state)
             result = BuildResult(
-                papers=len(state.rows), embedded=len(state.todo), new=state.new, changed=state.changed,
-                unchanged=len(state.rows) - len(state.todo), pruned=state.pruned, generation=gen.name,
+                papers=len(state.rows), embedded=len(state.plan.todo), new=state.plan.new, changed=state.plan.changed,
+                unchanged=len(state.rows) - len(state.plan.todo), pruned=state.pruned, generation=gen.name,
                 seconds=0.0, model=state.model_fp, encoder=state.encoder, stages=state.stages,
+                encoded=state.plan.texts,
             )
             final = data.publish(gen)
         except BaseException as exc:

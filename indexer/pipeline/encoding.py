@@ -26,7 +26,7 @@ def encode_jobs(embedder, jobs: dict[str, list[tuple[Hashable, str]]], batch_siz
     """Encode `{name: [(key, text)]}` as passages, name by name, each batch of similar length to cut padding;
     returns key -> name -> vector."""
     stages = {} if stages is None else stages
-    ordered = {n: sorted(js, key=lambda j: len(j[1]), reverse=True) for n, js in jobs.items()}
+    ordered = {n: sorted(js, key=lambda j: len(j[1]), reverse=True) for n, js in jobs.items() if js}
     out: dict[Hashable, dict[str, np.ndarray]] = {k: {} for js in jobs.values() for k, _ in js}
     total = sum(_work(t) for js in ordered.values() for _, t in js)
     done_texts, n_texts = 0, sum(len(js) for js in jobs.values())
@@ -50,7 +50,8 @@ def encode_jobs(embedder, jobs: dict[str, list[tuple[Hashable, str]]], batch_siz
 
 def embed_papers(embedder, todo: list[tuple[int, Paper]], batch_size: int, progress: bool,
                  stages: dict[str, dict[str, float]] | None = None) -> dict[int, dict[str, np.ndarray]]:
-    """Every field of every paper (the long summaries first)."""
-    jobs = {f: [(rid, field_text(p, f)) for rid, p in todo] for f in sorted(FIELDS, key=lambda f: f != "summary")}
+    """Every field each paper has (the long summaries first); a field it lacks gets no vector."""
+    jobs = {f: [(rid, t) for rid, p in todo if (t := field_text(p, f))]
+            for f in sorted(FIELDS, key=lambda f: f != "summary")}
     out = encode_jobs(embedder, jobs, batch_size, progress, stages)
-    return {rid: out[rid] for rid, _ in todo}
+    return {rid: out.get(rid, {}) for rid, _ in todo}

@@ -20,10 +20,11 @@ import numpy as np
 
 from indexer.text import gloss
 from indexer.dense.adapter import ADAPTER_VERSION, Adapters
-from indexer.dense.agreement import SUSPECT_BELOW, agreement_scores, suspect_mask
+from indexer.dense.agreement import SUSPECT_BELOW, agreement_scores, flagged_mask, suspect_mask
 from indexer.storage.ann import FaissANN
 from indexer.pipeline.corpus_fits import adapters_for, cluster_topics, lexicon_for, refit_needed
-from indexer.pipeline.encoding import embed_papers, encode_jobs
+from indexer.pipeline.encoding import encode_jobs
+from indexer.pipeline.fields import FieldPlan, OldVectors, assemble, load_old, plan_fields
 from indexer.text.gloss import GLOSS_VERSION, gloss_text
 from indexer.storage.layout import Generation
 from indexer.text.lexicon import LEXICON_VERSION, Lexicon
@@ -53,14 +54,11 @@ class BuildState:
     factory: EmbedderFactory
     # filled by the steps
     rows: list[tuple[int, Paper]] = field(default_factory=list)
-    hashes_before: dict[int, str] = field(default_factory=dict)
-    old_rows: dict[int, int] = field(default_factory=dict)          # served generation: row id -> row
-    old_mats: dict[str, np.ndarray] = field(default_factory=dict)   # served generation: field -> vectors
+    hashes_before: dict[int, tuple[str, dict[str, str] | None]] = field(default_factory=dict)  # row id -> hashes
+    old: OldVectors = field(default_factory=OldVectors)             # served generation's vectors per field
     pruned: int = 0
     ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    todo: list[tuple[int, Paper]] = field(default_factory=list)
-    new: int = 0
-    changed: int = 0
+    plan: FieldPlan = field(default_factory=lambda: FieldPlan({}, []))  # what to encode, per field
     embedder: object | None = None
     model_fp: dict = field(default_factory=dict)
     dim: int = 0
@@ -68,6 +66,7 @@ class BuildState:
     encoder: str = "unknown"           # engine-precision of every vector in the generation (never mixed)
     fresh: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
     per_field: dict[str, np.ndarray] = field(default_factory=dict)
+    presence: dict[str, np.ndarray] = field(default_factory=dict)   # field -> which rows have that vector
     agreement: np.ndarray | None = None
     suspect: np.ndarray | None = None
     content_hash: str = ""
@@ -110,27 +109,21 @@ def sync_store(b: BuildState) -> None:
             _copy_sqlite(b.prev.store, b.gen.store)
         with PaperStore(b.gen.store) as store:
             before = store.hashes()
+            b.hashes_before = store.field_hashes()
             store.upsert(b.papers)
             if b.prune:
                 keep = {p.arxiv_id for p in b.papers}
                 b.pruned = store.delete([a for a in before if a not in keep])
             b.rows = store.all()
-    b.hashes_before = {rid: h for rid, h in before.values()}
     b.ids = np.array([rid for rid, _ in b.rows], dtype=np.int64)
 
 
 def plan(b: BuildState) -> None:
-    """Which papers need embedding: new, changed, or without a carried-over vector."""
+    """Which vectors need encoding, field by field (indexer.pipeline.fields): of new papers, of fields whose text
+    changed, and of fields without a carried-over vector."""
     if b.prev is not None and not b.rebuild:
-        b.old_rows, b.old_mats = _load_vectors(b.prev)
-    for rid, paper in b.rows:
-        old_hash = b.hashes_before.get(rid)
-        if old_hash is None:
-            b.new += 1
-        elif old_hash != paper.content_hash():
-            b.changed += 1
-        if old_hash != paper.content_hash() or rid not in b.old_rows:
-            b.todo.append((rid, paper))
+        b.old = load_old(b.prev)
+    b.plan = plan_fields(b.rows, b.hashes_before, b.old)
     with PaperStore(b.gen.store) as store:
         b.lexical_todo = stale_tokens(store, b.rows)
     pm = b.prev_manifest
@@ -151,7 +144,7 @@ def embed(b: BuildState) -> None:
 
     Kiwi (and the topic code's imports) start in a thread once the model is loaded: both
     loads hold the GIL, while encoding releases it (a full build: 15 s of Kiwi hidden)."""
-    if not (b.todo or not b.prev_manifest or _glosses_missing(b.prev_manifest)):
+    if not (b.plan.todo or not b.prev_manifest or _glosses_missing(b.prev_manifest)):
         if b.lexical_todo:
             b.lexical = Background(warm_up_tokens, b.lexical_todo)
         return
@@ -160,16 +153,16 @@ def embed(b: BuildState) -> None:
     b.precision = getattr(b.embedder, "precision", b.precision)
     encoder = getattr(b.embedder, "encoder", f"torch-{b.precision}")
     if b.prev_manifest and not b.rebuild:
-        if encoder != b.encoder and len(b.todo) < len(b.rows):
+        if encoder != b.encoder and len(b.plan.todo) < len(b.rows):
             # int8 and fp32/bf16 vectors differ by more than measured harmless within one index
             if b.progress:
                 print(f"encoder changed ({b.encoder} -> {encoder}): re-embedding all {len(b.rows)} papers",
                       file=sys.stderr)
-            b.todo = list(b.rows)
+            b.plan = plan_fields(b.rows, b.hashes_before, b.old, everything=True)
             b.rebuild = True  # all-new vectors: refit the adapters and re-cluster as a rebuild would
     b.encoder = encoder
     b.lexical = Background(warm_up_tokens, b.lexical_todo)
-    b.fresh = embed_papers(b.embedder, b.todo, b.settings.batch_size, b.progress, b.stages)
+    b.fresh = encode_jobs(b.embedder, b.plan.jobs, b.settings.batch_size, b.progress, b.stages)
 
 
 def tokenize(b: BuildState) -> None:
@@ -181,24 +174,15 @@ def tokenize(b: BuildState) -> None:
 
 
 def assemble_vectors(b: BuildState) -> None:
-    """Per-field matrices (fresh + carried over), agreement and suspect mask, lexicon, adapters, index vectors."""
-    ids = b.ids.tolist()
-    for f in FIELDS:
-        mat = np.empty((len(b.rows), b.dim), dtype=np.float32)
-        carried = [i for i, rid in enumerate(ids) if rid not in b.fresh]
-        if carried:
-            mat[carried] = b.old_mats[f][[b.old_rows[ids[i]] for i in carried]]
-        for i, rid in enumerate(ids):
-            if rid in b.fresh:
-                mat[i] = b.fresh[rid][f]
-        np.save(b.gen.vectors(f), mat)
-        b.per_field[f] = mat
+    """Per-field matrices (fresh + carried over) and presence masks, agreement and suspect mask (a missing
+    summary counts as suspect: indexer.dense.agreement), lexicon, adapters, index vectors."""
+    b.per_field, b.presence = assemble(b.gen, b.rows, b.fresh, b.old, b.dim)
     np.save(b.gen.ids, b.ids)
     with stage(b.stages, "agreement"):
-        b.agreement = agreement_scores(b.per_field["title"], b.per_field["summary"])
+        b.agreement = agreement_scores(b.per_field["title"], b.per_field["summary"], b.presence["summary"])
     np.save(b.gen.agreement, b.agreement)
     b.suspect = suspect_mask(b.agreement)
-    b.content_hash = corpus_hash([(p.arxiv_id, p.content_hash()) for _, p in b.rows])
+    b.content_hash = corpus_hash([(p.arxiv_id, p.embedded_hash()) for _, p in b.rows])
     with stage(b.stages, "lexicon"):
         b.lexicon = lexicon_for(b.gen, b.prev, b.prev_manifest, b.rebuild, b.content_hash, b.rows,
                                 b.lexical_tokens, ~b.suspect)
@@ -217,9 +201,9 @@ def _glosses_missing(manifest: Manifest) -> bool:
 
 
 def english_view(b: BuildState) -> None:
-    """Each paper's English gloss vector (indexer.text.gloss): kept while the paper and its suspect flag (a
-    suspect summary is not glossed) are unchanged; all redone on a rebuild, when more than a tenth of the
-    papers are new, or for another gloss version."""
+    """Each paper's English gloss vector (indexer.text.gloss): kept while its title, its summary and its suspect
+    flag (a suspect summary is not glossed) are unchanged (a new abstract does not touch it); all redone on a
+    rebuild, when more than a tenth of the papers are new, or for another gloss version."""
     lex = b.lexical_tokens()
     old, old_suspect = None, None
     if b.prev_manifest is not None and not _glosses_missing(b.prev_manifest) and not refit_needed(b.prev, b.ids, b.rebuild):
@@ -232,7 +216,8 @@ def english_view(b: BuildState) -> None:
     vectors = np.zeros((len(b.rows), b.dim), dtype=np.float32)
     todo = []
     for i, ((rid, p), sus) in enumerate(zip(b.rows, b.suspect)):
-        j = b.old_rows.get(rid) if old is not None and rid not in b.fresh else None
+        glossed = not ({"title", "summary"} & b.fresh.get(rid, {}).keys())
+        j = b.old.rows.get(rid) if old is not None and glossed else None
         if j is not None and j < len(old) and j < len(old_suspect) and old_suspect[j] == sus:
             vectors[i] = old[j]
         else:
@@ -270,7 +255,9 @@ def write_manifest(b: BuildState) -> None:
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), fields=list(FIELDS),
         weights=b.weights, max_seq_length=b.settings.max_seq_length,
         corpus=os.pathsep.join(str(c) for c in b.settings.corpus),
-        extra={"suspect_threshold": SUSPECT_BELOW, "suspect": int(b.suspect.sum()),
+        extra={"suspect_threshold": SUSPECT_BELOW, "suspect": int(flagged_mask(b.agreement).sum()),
+               "without": {f: int((~p).sum()) for f, p in b.presence.items()},
+               "encoded": b.plan.texts,
                "title_only_scale": TITLE_ONLY_SCALE, "predicted_scale": PREDICTED_SCALE,
                "precision": b.precision, "encoder": b.encoder, "lexicon": {"version": LEXICON_VERSION, "tokenizer": TOKENIZER_VERSION, "terms": len(b.lexicon)},
                "gloss": {"version": GLOSS_VERSION, "encoded": b.gloss_encoded},
@@ -284,16 +271,6 @@ def write_manifest(b: BuildState) -> None:
 
 
 STEPS = (sync_store, plan, embed, tokenize, assemble_vectors, english_view, write_index, cluster, write_manifest)
-
-
-def _load_vectors(gen: Generation) -> tuple[dict[int, int], dict[str, np.ndarray]]:
-    """The served generation's vectors: row id -> row, and field -> matrix."""
-    try:
-        ids = np.load(gen.ids)
-        mats = {f: np.load(gen.vectors(f)) for f in FIELDS}
-    except FileNotFoundError:
-        return {}, {}
-    return {int(rid): i for i, rid in enumerate(ids)}, mats
 
 
 def _copy_sqlite(src: Path, dst: Path) -> None:

@@ -35,12 +35,14 @@ class LoadedIndex:
     store: PaperStore
     ann: FaissANN
     ids: np.ndarray                   # row ids, aligned with every vectors[field]
-    vectors: dict[str, np.ndarray]    # field -> (n, dim) unit vectors
+    vectors: dict[str, np.ndarray]    # field -> (n, dim) unit vectors; zero rows where present[field] is False
     agreement: np.ndarray             # title-summary agreement per row (indexer.dense.agreement)
     clustering: Clustering | None = None   # topic clusters and 2-D map (indexer.topics.clusters)
     adapters: Adapters = field(default_factory=lambda: Adapters({}))  # corpus adapters (indexer.dense.adapter)
     lexicon: Lexicon = field(default_factory=Lexicon)                 # ko<->en lexicon (indexer.text.lexicon)
     gloss: np.ndarray | None = None   # English view per row (indexer.text.gloss); None in older generations
+    # field -> which rows have that vector (a feed-only paper has no summary, many papers no abstract)
+    present: dict[str, np.ndarray] = field(default_factory=dict)
 
     def close(self) -> None:
         self.store.close()
@@ -76,13 +78,24 @@ def open_index(data_dir: Path) -> LoadedIndex:
     ann = part(INDEX_FILE, lambda: FaissANN.load(gen.index))
     ids = part(IDS_FILE, lambda: np.load(gen.ids))
     vectors = {f: part(gen.vectors(f).name, lambda f=f: np.load(gen.vectors(f))) for f in manifest.fields}
+    present = {f: part(gen.presence(f).name, lambda f=f: _presence(gen, f, len(ids))) for f in manifest.fields}
     agreement = part(gen.agreement.name, lambda: np.load(gen.agreement))
     clustering = part("clusters.json / clusters.npy / map2d.npy", lambda: Clustering.load(gen.path))
     adapters = part(ADAPTER_FILE, lambda: Adapters.load(gen.path))
     lexicon = part(LEXICON_FILE, lambda: Lexicon.load(gen.path))
     english = part(GLOSS_FILE, lambda: _gloss_vectors(gen, manifest, len(ids)))
     store = part(STORE_FILE, lambda: _open_store(gen))
-    return LoadedIndex(gen, manifest, store, ann, ids, vectors, agreement, clustering, adapters, lexicon, english)
+    return LoadedIndex(gen, manifest, store, ann, ids, vectors, agreement, clustering, adapters, lexicon, english,
+                       present)
+
+
+def _presence(gen: Generation, f: str, rows: int) -> np.ndarray:
+    if not gen.presence(f).exists():  # built before presence masks: every row had a vector
+        return np.ones(rows, dtype=bool)
+    mask = np.load(gen.presence(f)).astype(bool)
+    if mask.shape != (rows,):
+        raise ValueError(f"{mask.shape[0]} rows for {rows} papers")
+    return mask
 
 
 def _gloss_vectors(gen: Generation, manifest: Manifest, rows: int) -> np.ndarray | None:

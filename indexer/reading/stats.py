@@ -17,8 +17,11 @@ def index_stats(data_dir: Path) -> dict:
 
 def stats_of(idx: LoadedIndex) -> dict:
     c = idx.store.conn
-    n, first, last, vmax, with_votes = c.execute(
-        "SELECT COUNT(*), MIN(first_seen), MAX(last_seen), MAX(votes), COUNT(votes) FROM papers"
+    # votes: the larger of the digest's votes and the feed's upvotes (Paper.votes_max), as filters and sorting use
+    n, first, last, vmax, with_votes, with_summary, with_abstract, feed_only = c.execute(
+        "SELECT COUNT(*), MIN(first_seen), MAX(last_seen), MAX(MAX(IFNULL(votes, -1), IFNULL(upvotes, -1))), "
+        "SUM(votes IS NOT NULL OR upvotes IS NOT NULL), SUM(summary != ''), SUM(abstract != ''), "
+        "SUM(json_extract(sources, '$.title') = 'feed') FROM papers"
     ).fetchone()
     days = c.execute("SELECT COUNT(DISTINCT value) FROM papers, json_each(papers.dates)").fetchone()[0]
     multi = c.execute("SELECT COUNT(*) FROM papers WHERE json_array_length(dates) > 1").fetchone()[0]
@@ -26,12 +29,15 @@ def stats_of(idx: LoadedIndex) -> dict:
     m = idx.manifest
     return {
         "papers": n,
-        "digest_days": days,
+        "digest_days": days,                 # days featured, in the digest or the feed
         "first_date": first,
         "last_date": last,
         "papers_on_several_days": multi,
-        "papers_with_votes": with_votes,
-        "max_votes": vmax,
+        "papers_with_votes": with_votes or 0,
+        "max_votes": vmax if vmax is not None and vmax >= 0 else None,
+        "papers_with_korean_summary": with_summary or 0,
+        "papers_with_abstract": with_abstract or 0,
+        "papers_only_in_feed": feed_only or 0,      # no Korean summary yet
         "model": m.model.get("name"),
         "dim": m.dim,
         "fields": m.fields,

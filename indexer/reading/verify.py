@@ -12,6 +12,7 @@ from indexer.ingest.corpus import load_corpus
 from indexer.storage.layout import DataDir
 from indexer.storage.manifest import corpus_hash
 from indexer.reading.reader import IndexMissingError, open_index
+from indexer.text.passages import FIELDS, field_text
 from indexer.dense.vectors import combine
 
 
@@ -57,10 +58,23 @@ def verify(data_dir: Path, corpus: list[Path] | Path | None = None) -> VerifyRep
         if m.model.get("dim") not in (None, m.dim):
             problems.append(f"model fingerprint dim {m.model.get('dim')} != index dim {m.dim}")
         for f, v in idx.vectors.items():
+            present = idx.present.get(f, np.ones(len(v), dtype=bool))
             norms = np.linalg.norm(v, axis=1)
-            if not np.all(np.isfinite(v)) or (len(norms) and np.abs(norms - 1).max() > 1e-3):
+            if len(present) != len(v):
+                problems.append(f"{f}.present.npy has {len(present)} rows for {len(v)} vectors")
+            elif not np.all(np.isfinite(v)) or (present.any() and np.abs(norms[present] - 1).max() > 1e-3):
                 problems.append(f"{f}.npy holds vectors that are not finite unit vectors")
-        stored_hash = corpus_hash([(p.arxiv_id, p.content_hash()) for _, p in rows])
+            elif np.any(norms[~present] != 0):
+                problems.append(f"{f}.npy holds vectors for rows its presence mask says have none")
+        by_row = dict(rows)
+        for f, present in idx.present.items():
+            if len(present) == len(idx.ids) and f in FIELDS:
+                lacking = [by_row[int(r)].arxiv_id for r, has in zip(idx.ids, present)
+                           if int(r) in by_row and has != bool(field_text(by_row[int(r)], f))]
+                if lacking:
+                    problems.append(f"{len(lacking)} papers' {f} vector disagrees with their record "
+                                    f"(e.g. {', '.join(lacking[:3])})")
+        stored_hash = corpus_hash([(p.arxiv_id, p.embedded_hash()) for _, p in rows])
         if stored_hash != m.corpus_hash:
             problems.append("the store's content differs from the manifest's corpus hash")
         if len(idx.ids) and not problems:

@@ -3,7 +3,8 @@
     data_dir/
       CURRENT                 name of the generation being served (replaced atomically)
       build.lock              held by a running build
-      generations/<name>/     papers.sqlite, ids.npy, <field>.npy, index.faiss, manifest.json
+      generations/<name>/     papers.sqlite, ids.npy, <field>.npy, <field>.present.npy, index.faiss,
+                              manifest.json
 
 A build writes a fresh generation next to the served one and only then
 replaces CURRENT with `os.replace`, so a build that is killed at any point
@@ -21,6 +22,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from indexer.ingest.atomic import write_atomic  # the pointer and manifests; importable from here as before
 
 STORE_FILE = "papers.sqlite"
 IDS_FILE = "ids.npy"
@@ -63,6 +66,10 @@ class Generation:
 
     def vectors(self, field: str) -> Path:
         return self.path / f"{field}.npy"
+
+    def presence(self, field: str) -> Path:
+        """Which rows have a `field` vector (the others are zeros); generations before it had every row."""
+        return self.path / f"{field}.present.npy"
 
 
 class DataDir:
@@ -137,15 +144,6 @@ class DataDir:
                 yield
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def write_json_atomic(path: Path, obj: object) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from indexer.ingest.records import Paper
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Each entry migrates from version i to i+1; append, never edit.
 MIGRATIONS: list[str] = [
@@ -47,6 +47,15 @@ MIGRATIONS: list[str] = [
         title TEXT NOT NULL,            -- JSON list of tokens
         summary TEXT NOT NULL           -- JSON list of tokens
     );
+    """,
+    # v3: the Hugging Face feed as a second source, and per-field hashes so a build re-embeds only the fields
+    # that changed; rows written before hold NULL field_hashes (the build derives them: indexer.pipeline.fields)
+    """
+    ALTER TABLE papers ADD COLUMN abstract TEXT NOT NULL DEFAULT '';
+    ALTER TABLE papers ADD COLUMN upvotes INTEGER;
+    ALTER TABLE papers ADD COLUMN sources TEXT NOT NULL DEFAULT '{}';   -- JSON object: field -> source
+    ALTER TABLE papers ADD COLUMN feed_source TEXT NOT NULL DEFAULT '';
+    ALTER TABLE papers ADD COLUMN field_hashes TEXT;                    -- JSON object: field -> hash
     """,
 ]
 
@@ -99,6 +108,11 @@ class PaperStore:
         rows = self.conn.execute("SELECT arxiv_id, id, content_hash FROM papers")
         return {a: (i, h) for a, i, h in rows}
 
+    def field_hashes(self) -> dict[int, tuple[str, dict[str, str] | None]]:
+        """row id -> (content hash, per-field hashes or None for a row written before schema v3)."""
+        rows = self.conn.execute("SELECT id, content_hash, field_hashes FROM papers")
+        return {i: (h, json.loads(f) if f else None) for i, h, f in rows}
+
     def upsert(self, papers: Iterable[Paper]) -> dict[str, int]:
         """Insert or update papers by arxiv_id; returns arxiv_id -> row id. Idempotent."""
         ids: dict[str, int] = {}
@@ -107,15 +121,19 @@ class PaperStore:
                 row = _to_row(p)
                 self.conn.execute(
                     """INSERT INTO papers (arxiv_id, title, authors, authors_truncated, votes, dates,
-                           first_seen, last_seen, thumbnail_url, sections, summary, source, content_hash)
+                           first_seen, last_seen, thumbnail_url, sections, summary, source, content_hash,
+                           abstract, upvotes, sources, feed_source, field_hashes)
                        VALUES (:arxiv_id, :title, :authors, :authors_truncated, :votes, :dates,
-                           :first_seen, :last_seen, :thumbnail_url, :sections, :summary, :source, :content_hash)
+                           :first_seen, :last_seen, :thumbnail_url, :sections, :summary, :source, :content_hash,
+                           :abstract, :upvotes, :sources, :feed_source, :field_hashes)
                        ON CONFLICT(arxiv_id) DO UPDATE SET
                            title=excluded.title, authors=excluded.authors,
                            authors_truncated=excluded.authors_truncated, votes=excluded.votes,
                            dates=excluded.dates, first_seen=excluded.first_seen, last_seen=excluded.last_seen,
                            thumbnail_url=excluded.thumbnail_url, sections=excluded.sections,
-                           summary=excluded.summary, source=excluded.source, content_hash=excluded.content_hash""",
+                           summary=excluded.summary, source=excluded.source, content_hash=excluded.content_hash,
+                           abstract=excluded.abstract, upvotes=excluded.upvotes, sources=excluded.sources,
+                           feed_source=excluded.feed_source, field_hashes=excluded.field_hashes""",
                     row,
                 )
                 ids[p.arxiv_id] = self.conn.execute(
@@ -182,6 +200,11 @@ def _to_row(p: Paper) -> dict:
         "summary": p.summary,
         "source": p.source,
         "content_hash": p.content_hash(),
+        "abstract": p.abstract,
+        "upvotes": p.upvotes,
+        "sources": json.dumps(p.sources),
+        "feed_source": p.feed_source,
+        "field_hashes": json.dumps(p.field_hashes()),
     }
 
 
@@ -198,4 +221,8 @@ def _from_row(row: tuple, cols: list[str]) -> Paper:
         sections=json.loads(d["sections"]),
         summary=d["summary"],
         source=d["source"],
+        abstract=d["abstract"],
+        upvotes=d["upvotes"],
+        sources=json.loads(d["sources"]),
+        feed_source=d["feed_source"],
     )
