@@ -8,7 +8,7 @@ WHEELS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install serve index test test-fast bench clean-index
+.PHONY: install serve index lint test test-fast bench clean-index
 
 install: $(STAMP)
 
@@ -28,7 +28,10 @@ serve: install
 	@$(BIN)/python -c "from indexer.storage.layout import DataDir; from papersearch.settings import Settings; raise SystemExit(DataDir(Settings().data_dir).current() is None)" || $(BIN)/papersearch index
 	$(BIN)/papersearch serve
 
-test: install
+lint: install
+	$(BIN)/ruff check .
+
+test: lint
 	$(BIN)/python -m pytest -q
 
 test-fast: install

@@ -93,8 +93,8 @@ def child_baseline(n: int, out: str) -> dict:
 
 
 def child_ours(n: int, out: str) -> dict:
-    from models.loading import embedder_for
     from indexer.pipeline.encoding import embed_papers
+    from models.loading import embedder_for
     from papersearch.settings import Settings
 
     papers, total = _sample_papers(n)

@@ -53,9 +53,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.load import free_port  # noqa: E402
+from indexer.reading.verify import verify  # noqa: E402
 from indexer.storage.layout import DataDir, write_atomic  # noqa: E402
 from papersearch.settings import Settings  # noqa: E402
-from indexer.reading.verify import verify  # noqa: E402
 
 BASE_DAYS = ["2023/11/20.md", "2024/04/05.md", "2024/09/02.md"]
 EXTRA_DAYS = ["2024/06/03.md", "2025/01/02.md", "2024/12/04.md"]

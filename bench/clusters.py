@@ -35,16 +35,22 @@ from bench.checkout import pin_defaults_to_checkout  # noqa: E402
 
 pin_defaults_to_checkout()
 
-from indexer.topics.clusters import OTHER, assign_topics, default_k, kmeans  # noqa: E402
-from indexer.topics.plots import main_mass_fill  # noqa: E402
+from indexer.pipeline.topic_input import from_index  # noqa: E402
 from indexer.reading.reader import open_index  # noqa: E402
+from indexer.topics.clusters import OTHER, assign_topics, default_k, kmeans  # noqa: E402
+from indexer.topics.labels import label_topics  # noqa: E402
+from indexer.topics.plots import main_mass_fill  # noqa: E402
+from indexer.topics.quality import (  # noqa: E402
+    MAX_SUSPECT_SHARE,
+    MIN_CONSISTENCY,
+    cluster_quality,
+    consistent_rows,
+    knn_rows,
+    label_flags,
+    per_cluster,
+)
 from models.loading import embedder_for  # noqa: E402
 from papersearch.settings import Settings  # noqa: E402
-from indexer.pipeline.topic_input import from_index  # noqa: E402
-from indexer.topics.labels import label_topics  # noqa: E402
-from indexer.topics.quality import (  # noqa: E402
-    MAX_SUSPECT_SHARE, MIN_CONSISTENCY, cluster_quality, consistent_rows, knn_rows, label_flags, per_cluster,
-)
 
 LEGACY_GENERIC = frozenset(
     "있다 없다 하다 되다 이다 않다 같다 위하다 통하다 대하다 따르다 보이다 주다 높다 새롭다 다양하다 기존 "

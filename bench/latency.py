@@ -29,8 +29,8 @@ from bench.checkout import pin_defaults_to_checkout  # noqa: E402
 
 pin_defaults_to_checkout()
 
-from papersearch.settings import Settings  # noqa: E402
 import search.engine  # noqa: E402
+from papersearch.settings import Settings  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
 from search.evaluation import load_judged  # noqa: E402
 

@@ -31,13 +31,13 @@ from bench.checkout import pin_defaults_to_checkout  # noqa: E402
 pin_defaults_to_checkout()
 
 from indexer.text.passages import field_text  # noqa: E402
+from indexer.text.tokenize import tokens  # noqa: E402
 from papersearch.settings import Settings  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
 from search.evaluation import Judged, Scores, load_judged, score_all  # noqa: E402
 from search.rankers.fusion import top  # noqa: E402
 from search.rankers.query import METHODS  # noqa: E402
 from search.rankers.ranking import HybridParams  # noqa: E402
-from indexer.text.tokenize import tokens  # noqa: E402
 
 DEVSET = ROOT / "bench" / "devset"
 DEPTH = 50

@@ -37,8 +37,8 @@ from search.evaluation import Judged  # noqa: E402
 from search.features import QUERY_FEATURES, SEED_FEATURES  # noqa: E402
 from search.rankers.learned import WEIGHTS_FILE, LinearFusion, design_matrix, save_models  # noqa: E402
 
-INTERACT = ("dense_title", "dense_summary", "dense_gloss", "dense_prf", "adapted_summary", "adapted_title", "bm25_all", "bm25_title",
-            "bm25_summary", "bm25_expanded")
+INTERACT = ("dense_title", "dense_summary", "dense_gloss", "dense_prf", "adapted_summary", "adapted_title", "bm25_all",
+            "bm25_title", "bm25_summary", "bm25_expanded")
 QUERY_NAMES = [*QUERY_FEATURES, *(f"{f}*en" for f in INTERACT)]
 SIMILAR_NAMES = list(SEED_FEATURES)
 PASSES = 4
@@ -88,7 +88,7 @@ def fit_bagged(cases, names: list[str], bags: int = BAGS, seed: int = 0) -> np.n
 
 def _mean_ndcg(cases, w: np.ndarray) -> float:
     out = 0.0
-    for X, _, _, (j, exclude, gains, ideal) in cases:
+    for X, _, _, (_j, exclude, gains, ideal) in cases:
         s = X @ w
         if exclude is not None:
             s[exclude] = -np.inf

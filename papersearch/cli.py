@@ -4,26 +4,33 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import numpy as np
 import typer
 from rich.markup import escape
 
 from indexer.dense.agreement import flagged_mask
-from indexer.pipeline.build import DiskFullError, EmptyCorpusError, build_index
-from papersearch.cli_common import (
-    UserError, console, err, existing_path, friendly_errors, make_settings, print_json, print_kv_table,
-)
 from indexer.ingest.ids import normalize_arxiv_id
-from indexer.storage.layout import BuildLockedError, DataDir
-from indexer.storage.manifest import ModelMismatchError
+from indexer.pipeline.build import DiskFullError, EmptyCorpusError, build_index
 from indexer.reading.reader import IndexMissingError, open_index
 from indexer.reading.stats import index_stats
-from indexer.storage.store import StoreError
 from indexer.reading.verify import verify as verify_index
+from indexer.storage.layout import BuildLockedError, DataDir
+from indexer.storage.manifest import ModelMismatchError
+from indexer.storage.store import StoreError
 from models.interface import ModelError
 from models.loading import embedder_for
+from papersearch.cli_common import (
+    UserError,
+    console,
+    err,
+    existing_path,
+    friendly_errors,
+    make_settings,
+    print_json,
+    print_kv_table,
+)
 
 # uvicorn closes idle keep-alive connections after 5 s by default; a client reusing one at that moment gets a
 # reset (chaos bench: 1-2 ReadErrors in ~20,000 requests while builds slowed the server); idle clients are cheap
@@ -42,11 +49,11 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Cross-lingual search over Korean daily-papers digests and the Hugging Face Daily Papers feed.")
 
 CorpusOpt = Annotated[
-    Optional[list[Path]],
+    list[Path] | None,
     typer.Option("--corpus", help="Digest directory or file, or feed folder (YYYY-MM-DD.json days) or .json day; "
                                   "repeat for several [env PAPERSEARCH_CORPUS]"),
 ]
-DataDirOpt = Annotated[Optional[Path], typer.Option("--data-dir", help="Index directory [env PAPERSEARCH_DATA_DIR]")]
+DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", help="Index directory [env PAPERSEARCH_DATA_DIR]")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table")]
 
 
@@ -54,13 +61,13 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object ins
 def index(
     corpus: CorpusOpt = None,
     data_dir: DataDirOpt = None,
-    model: Annotated[Optional[str], typer.Option(help="Model name or path [env PAPERSEARCH_MODEL]")] = None,
-    batch_size: Annotated[Optional[int], typer.Option(help="Encoding batch size")] = None,
+    model: Annotated[str | None, typer.Option(help="Model name or path [env PAPERSEARCH_MODEL]")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Encoding batch size")] = None,
     rebuild: Annotated[bool, typer.Option(help="Re-embed every paper (e.g. after changing the model)")] = False,
     prune: Annotated[bool, typer.Option(help="Drop indexed papers that are no longer in the corpus")] = False,
-    cluster_method: Annotated[Optional[str], typer.Option(
+    cluster_method: Annotated[str | None, typer.Option(
         help="Topics: graph | kmeans | hdbscan [env PAPERSEARCH_CLUSTER_METHOD]")] = None,
-    cluster_resolution: Annotated[Optional[float], typer.Option(
+    cluster_resolution: Annotated[float | None, typer.Option(
         help="Topics (graph): higher gives more, smaller topics [env PAPERSEARCH_CLUSTER_RESOLUTION]")] = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -79,7 +86,7 @@ def index(
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/yellow] while matching watches: the new index is published; "
                   "`papersearch watch run` catches them up")
-        raise SystemExit(130)
+        raise SystemExit(130) from None
     except Exception as exc:  # noqa: BLE001 - the index is published; the watches wait for the next run
         caught = None
         err.print(f"[yellow]warning[/yellow] watches not caught up ({escape(str(exc))}); "
@@ -194,9 +201,9 @@ def show(
 @app.command()
 def serve(
     data_dir: DataDirOpt = None,
-    host: Annotated[Optional[str], typer.Option(help="bind address [env PAPERSEARCH_HOST]")] = None,
-    port: Annotated[Optional[int], typer.Option(help="port [env PAPERSEARCH_PORT]")] = None,
-    workers: Annotated[Optional[int], typer.Option(help="server processes [env PAPERSEARCH_WORKERS]")] = None,
+    host: Annotated[str | None, typer.Option(help="bind address [env PAPERSEARCH_HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="port [env PAPERSEARCH_PORT]")] = None,
+    workers: Annotated[int | None, typer.Option(help="server processes [env PAPERSEARCH_WORKERS]")] = None,
 ) -> None:
     """Serve the API and the web page (http://127.0.0.1:8000/ by default)."""
     with friendly_errors(KNOWN_ERRORS):

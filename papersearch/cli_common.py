@@ -47,17 +47,17 @@ def friendly_errors(known: tuple[type[BaseException], ...]) -> Iterator[None]:
         yield
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/yellow]: nothing was published; the previous index is still served")
-        raise SystemExit(130)
+        raise SystemExit(130) from None
     except ValidationError as exc:  # a bad PAPERSEARCH_* variable or flag value
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first.get("loc", ()))
         where = f"setting {field} (PAPERSEARCH_{field.upper()})" if field else "settings"
         msg = str(first.get("msg", "")).removeprefix("Value error, ")
         err.print(f"[red]error:[/red] {escape(where)}: {escape(msg)}", highlight=False)
-        raise SystemExit(2)
+        raise SystemExit(2) from None
     except (UserError, OSError, UnicodeDecodeError, *known) as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)  # "[...]" in a title is text
-        raise SystemExit(2)
+        raise SystemExit(2) from None
 
 
 def existing_path(p: Path | None, what: str) -> Path | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -14,7 +14,7 @@ from indexer.ingest.fetch import FetchError, FetchReport, fetch_feed
 from papersearch.cli_common import UserError, console, friendly_errors, make_settings, print_json, print_kv_table
 
 
-def _day(value: Optional[str], name: str) -> Optional[date]:
+def _day(value: str | None, name: str) -> date | None:
     if not value:
         return None
     try:
@@ -26,16 +26,16 @@ def _day(value: Optional[str], name: str) -> Optional[date]:
 def register(app: typer.Typer) -> None:
     @app.command()
     def fetch(
-        since: Annotated[Optional[str], typer.Option(
+        since: Annotated[str | None, typer.Option(
             help="first day (YYYY-MM-DD); default: the day after the newest day held (with --refresh: that day), "
                  "or a week back")] = None,
-        until: Annotated[Optional[str], typer.Option(help="last day (YYYY-MM-DD); default: today (UTC)")] = None,
+        until: Annotated[str | None, typer.Option(help="last day (YYYY-MM-DD); default: today (UTC)")] = None,
         refresh: Annotated[bool, typer.Option(
             help="download days already held again (a finished day lists more papers, newer upvotes)")] = False,
         weekends: Annotated[bool, typer.Option(help="also ask for Saturdays and Sundays")] = False,
-        data_dir: Annotated[Optional[Path], typer.Option(
+        data_dir: Annotated[Path | None, typer.Option(
             "--data-dir", help="Index directory; the feed folder defaults to <data-dir>/feed")] = None,
-        feed_dir: Annotated[Optional[Path], typer.Option(
+        feed_dir: Annotated[Path | None, typer.Option(
             "--feed-dir", help="Where the days are written [env PAPERSEARCH_FEED_DIR]")] = None,
         json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table")] = False,
     ) -> None:

@@ -8,28 +8,28 @@ import re
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from papersearch.cli_common import UserError, console, friendly_errors, make_settings, print_json
-from indexer.storage.manifest import ModelMismatchError
 from indexer.reading.reader import IndexMissingError
+from indexer.storage.manifest import ModelMismatchError
+from papersearch.cli_common import UserError, console, friendly_errors, make_settings, print_json
 from search.engine import SearchEngine
+from search.filters import FilterError, Filters
+from search.follow.export import EXPORTS, export
 from search.limits import NotFoundError, QueryError, valid_text
 from search.rankers.query import METHODS
 from search.rankers.similar import SIMILAR_METHODS
-from search.filters import FilterError, Filters
-from search.follow.export import EXPORTS, export
 from search.schemas import RankMode, SearchResponse
 
 ERRORS = (IndexMissingError, ModelMismatchError, NotFoundError, QueryError, FilterError)
-DataDirOpt = Annotated[Optional[Path], typer.Option("--data-dir", help="Index directory [env PAPERSEARCH_DATA_DIR]")]
+DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", help="Index directory [env PAPERSEARCH_DATA_DIR]")]
 
 
-def _date(value: Optional[str], name: str) -> Optional[date]:
+def _date(value: str | None, name: str) -> date | None:
     if not value:
         return None
     try:
@@ -88,7 +88,7 @@ def _emit(resp: SearchResponse, json_out: bool, fmt: str | None = None) -> None:
         _print_table(resp)
 
 
-FormatOpt = Annotated[Optional[str], typer.Option(
+FormatOpt = Annotated[str | None, typer.Option(
     "--format", help="write the results as bibtex | csv | jsonl (e.g. `> refs.bib`) instead of a table")]
 
 
@@ -117,17 +117,17 @@ def _batch(items, run) -> None:
 def register(app: typer.Typer) -> None:
     @app.command()
     def search(
-        query: Annotated[Optional[str], typer.Argument(help="Korean, English or mixed; an arXiv id/URL means 'similar to'")] = None,
+        query: Annotated[str | None, typer.Argument(help="Korean, English or mixed; an arXiv id/URL means 'similar to'")] = None,
         k: Annotated[int, typer.Option("--k", help="results (1-100)")] = 10,
-        date_from: Annotated[Optional[str], typer.Option(help="YYYY-MM-DD")] = None,
-        date_to: Annotated[Optional[str], typer.Option(help="YYYY-MM-DD")] = None,
-        min_votes: Annotated[Optional[int], typer.Option(help="minimum votes")] = None,
-        author: Annotated[Optional[str], typer.Option(help="author name substring")] = None,
-        cluster: Annotated[Optional[int], typer.Option(help="topic cluster id (see /api/clusters)")] = None,
+        date_from: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+        date_to: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+        min_votes: Annotated[int | None, typer.Option(help="minimum votes")] = None,
+        author: Annotated[str | None, typer.Option(help="author name substring")] = None,
+        cluster: Annotated[int | None, typer.Option(help="topic cluster id (see /api/clusters)")] = None,
         mode: Annotated[RankMode, typer.Option(help="rank mode")] = RankMode.relevance,
-        method: Annotated[Optional[str], typer.Option(
+        method: Annotated[str | None, typer.Option(
             help="learned | hybrid | dense | lexical (default: learned where its weights ship, else hybrid)")] = None,
-        queries_file: Annotated[Optional[Path], typer.Option(help='JSONL of {"id":..,"query":..}; prints JSONL')] = None,
+        queries_file: Annotated[Path | None, typer.Option(help='JSONL of {"id":..,"query":..}; prints JSONL')] = None,
         data_dir: DataDirOpt = None,
         json_out: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
         fmt: FormatOpt = None,
@@ -152,10 +152,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def similar(
-        arxiv_id: Annotated[Optional[str], typer.Argument(help="arXiv id or arxiv.org URL")] = None,
+        arxiv_id: Annotated[str | None, typer.Argument(help="arXiv id or arxiv.org URL")] = None,
         k: Annotated[int, typer.Option("--k", help="results (1-100)")] = 10,
-        ids_file: Annotated[Optional[Path], typer.Option(help='JSONL of {"id":..,"arxiv_id":..}; prints JSONL')] = None,
-        method: Annotated[Optional[str], typer.Option(
+        ids_file: Annotated[Path | None, typer.Option(help='JSONL of {"id":..,"arxiv_id":..}; prints JSONL')] = None,
+        method: Annotated[str | None, typer.Option(
             help="learned | dense | lexical (default: learned where its weights ship, else dense)")] = None,
         mode: Annotated[RankMode, typer.Option(
             help="votes / recency: the relevant head re-sorted, as search does; blend")] = RankMode.relevance,

@@ -122,7 +122,7 @@ class Settings(BaseSettings):
 
 
     @model_validator(mode="after")
-    def _fetched_feed(self) -> "Settings":
+    def _fetched_feed(self) -> Settings:
         """The fetched days join the default corpus (never a corpus given by flag or environment)."""
         if self.feed_dir is None:
             self.feed_dir = self.data_dir / "feed"
@@ -131,7 +131,7 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _engine_runs_precision(self) -> "Settings":
+    def _engine_runs_precision(self) -> Settings:
         if self.engine == "onnx" and self.precision == "bf16":
             raise ValueError("precision bf16 runs on the torch engine (set PAPERSEARCH_ENGINE=torch or auto)")
         if self.engine == "torch" and self.precision == "int8":
@@ -139,7 +139,7 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _old_reload_name(self) -> "Settings":
+    def _old_reload_name(self) -> Settings:
         if OLD_RELOAD_ENV in os.environ or OLD_RELOAD_ENV.lower() in os.environ:
             warnings.warn(f"{OLD_RELOAD_ENV} is deprecated: set PAPERSEARCH_RELOAD_INTERVAL (index reload polling; "
                           "'watches' are saved searches now)", DeprecationWarning, stacklevel=2)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -94,17 +94,17 @@ def _print_matches(engine: SearchEngine, matches: list[Match]) -> None:
 
 @watch_app.command("add")
 def add(
-    query: Annotated[Optional[str], typer.Argument(help="follow a search (Korean, English or mixed)")] = None,
-    like: Annotated[Optional[list[str]], typer.Option("--like", help="follow papers like this one (repeat)")] = None,
-    unlike: Annotated[Optional[list[str]], typer.Option("--unlike", help="... and unlike this one (repeat)")] = None,
-    author: Annotated[Optional[str], typer.Option(help="alone: follow an author; with a query: its author filter")]
+    query: Annotated[str | None, typer.Argument(help="follow a search (Korean, English or mixed)")] = None,
+    like: Annotated[list[str] | None, typer.Option("--like", help="follow papers like this one (repeat)")] = None,
+    unlike: Annotated[list[str] | None, typer.Option("--unlike", help="... and unlike this one (repeat)")] = None,
+    author: Annotated[str | None, typer.Option(help="alone: follow an author; with a query: its author filter")]
     = None,
-    date_from: Annotated[Optional[str], typer.Option(help="YYYY-MM-DD (query watches)")] = None,
-    date_to: Annotated[Optional[str], typer.Option(help="YYYY-MM-DD (query watches)")] = None,
-    min_votes: Annotated[Optional[int], typer.Option(help="minimum votes (query watches)")] = None,
-    cluster: Annotated[Optional[int], typer.Option(help="topic id (query watches)")] = None,
-    method: Annotated[Optional[str], typer.Option(help="ranker (default: learned where its weights ship)")] = None,
-    name: Annotated[Optional[str], typer.Option(help="the feed's title (default: from the watch)")] = None,
+    date_from: Annotated[str | None, typer.Option(help="YYYY-MM-DD (query watches)")] = None,
+    date_to: Annotated[str | None, typer.Option(help="YYYY-MM-DD (query watches)")] = None,
+    min_votes: Annotated[int | None, typer.Option(help="minimum votes (query watches)")] = None,
+    cluster: Annotated[int | None, typer.Option(help="topic id (query watches)")] = None,
+    method: Annotated[str | None, typer.Option(help="ranker (default: learned where its weights ship)")] = None,
+    name: Annotated[str | None, typer.Option(help="the feed's title (default: from the watch)")] = None,
     data_dir: DataDirOpt = None,
     json_out: JsonOpt = False,
 ) -> None:

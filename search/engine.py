@@ -86,7 +86,7 @@ class SearchEngine:
 
     @classmethod
     def open(cls, settings: Settings, embedder: TextEmbedder | None = None, params: HybridParams | None = None,
-             models: dict[str, LinearFusion] | None = None) -> "SearchEngine":
+             models: dict[str, LinearFusion] | None = None) -> SearchEngine:
         """Load the served generation with a warm model (`settings.query_blas_threads` applies to searches)."""
         idx = open_index(Path(settings.data_dir))
         try:

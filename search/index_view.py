@@ -37,7 +37,7 @@ class IndexView:
     def size(self) -> int:
         return len(self.suspect)
 
-    def take(self, rows: np.ndarray) -> "IndexView":
+    def take(self, rows: np.ndarray) -> IndexView:
         """The view of some rows only (a day's new papers), every corpus-level input (BM25 idf, adapters,
         lexicon) still the whole index's: per-row features come out as the whole view gives them."""
         rows = np.asarray(rows, dtype=np.int64)
@@ -48,7 +48,7 @@ class IndexView:
 
     @classmethod
     def of(cls, idx: LoadedIndex, suspect: np.ndarray, lexical: LexicalIndex, votes: np.ndarray,
-           expansion_weight: float) -> "IndexView":
+           expansion_weight: float) -> IndexView:
         """The view of a loaded generation, its vectors combined with the weights its manifest records."""
         predict = idx.adapters.summary_predictor
         return cls(

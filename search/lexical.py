@@ -44,7 +44,7 @@ class _Field:
         self.matrix = sparse.csc_matrix((w.astype(np.float32), (row, col)), shape=(n, len(vocab)))
         self.csr = self.matrix.tocsr()
 
-    def take(self, rows: np.ndarray, cols: np.ndarray) -> "_Field":
+    def take(self, rows: np.ndarray, cols: np.ndarray) -> _Field:
         """These documents over these terms; the matrix dense: picking a few columns of a small dense array
         costs far less than of a sparse one, which is what scoring a day's papers for many queries does."""
         out = object.__new__(_Field)
@@ -68,7 +68,7 @@ class LexicalIndex:
         }
         self.fields = {f: _Field(d, self.vocab, k1, b) for f, d in docs.items()}
 
-    def take(self, rows: np.ndarray) -> "LexicalIndex":
+    def take(self, rows: np.ndarray) -> LexicalIndex:
         """The index of some documents only, over their own terms. Their term contributions keep the whole
         corpus's idf and average length, so each scores as in the whole index (scoring a day's new papers)."""
         cols = np.unique(np.concatenate([f.csr[rows].indices for f in self.fields.values()]))

@@ -272,7 +272,7 @@ class FeedServer:
     def asked(self) -> list[str]:
         return [d for d, _ in self.requests]
 
-    def __enter__(self) -> "FeedServer":
+    def __enter__(self) -> FeedServer:
         self.thread.start()
         return self
 

@@ -10,8 +10,8 @@ from api.deps import engine
 from api.schemas import Format
 from api.views import DOWNLOADS, download
 from search.engine import SearchEngine
-from search.limits import MAX_K
 from search.filters import Filters
+from search.limits import MAX_K
 from search.schemas import RankMode, SearchResponse
 
 router = APIRouter(prefix="/api", tags=["search"])
@@ -22,7 +22,8 @@ MAX_QUERY_PARAM = 2000  # longer is refused (422); up to this it is cut to MAX_Q
 @router.get("/search", response_model=SearchResponse, responses=DOWNLOADS)
 def search(
     e: Annotated[SearchEngine, Depends(engine)],
-    q: Annotated[str, Query(max_length=MAX_QUERY_PARAM, description="Korean, English or mixed; an arXiv id/URL means similar-to")] = "",
+    q: Annotated[str, Query(max_length=MAX_QUERY_PARAM,
+                            description="Korean, English or mixed; an arXiv id/URL means similar-to")] = "",
     k: Annotated[int, Query(ge=1, le=MAX_K)] = 10,
     date_from: Annotated[date | None, Query(description="YYYY-MM-DD")] = None,
     date_to: Annotated[date | None, Query(description="YYYY-MM-DD")] = None,

@@ -23,9 +23,9 @@ from api.deps import Holder, engine
 from api.schemas import TopicOrder
 from api.views import author_out, ordered, paper_detail
 from search.engine import SearchEngine
-from search.limits import MAX_K, NotFoundError, QueryError
 from search.filters import FilterError, Filters
 from search.follow.authors import UnknownAuthor
+from search.limits import MAX_K, NotFoundError, QueryError
 from search.schemas import RankMode
 
 HERE = Path(__file__).resolve().parent.parent

@@ -71,7 +71,7 @@ class Adapters:
         tmp.replace(Path(gen_path) / ADAPTER_FILE)
 
     @classmethod
-    def load(cls, gen_path: Path) -> "Adapters":
+    def load(cls, gen_path: Path) -> Adapters:
         p = Path(gen_path) / ADAPTER_FILE
         if not p.exists():
             return cls({})

@@ -12,12 +12,12 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from indexer.pipeline.steps import STEPS, BuildState, EmbedderFactory
 from indexer.ingest.corpus import load_corpus
+from indexer.ingest.records import IngestReport
+from indexer.pipeline.steps import STEPS, BuildState, EmbedderFactory
+from indexer.pipeline.timing import stage
 from indexer.storage.layout import DataDir
 from indexer.storage.manifest import Manifest, ModelMismatchError
-from indexer.ingest.records import IngestReport
-from indexer.pipeline.timing import stage
 from models.loading import embedder_for
 from papersearch.settings import Settings
 

@@ -15,14 +15,14 @@ from collections.abc import Callable
 import numpy as np
 
 from indexer.dense.adapter import Adapters, fit_adapters
-from indexer.topics.clusters import CLUSTERS_VERSION, Clustering, cluster_papers
-from indexer.storage.layout import Generation
-from indexer.text.lexicon import LEXICON_FILE, LEXICON_VERSION, Lexicon, mine
-from indexer.storage.manifest import Manifest
-from indexer.text.passages import field_text
 from indexer.ingest.records import Paper
-from indexer.text.tokenize import TOKENIZER_VERSION
 from indexer.pipeline.topic_input import topic_input
+from indexer.storage.layout import Generation
+from indexer.storage.manifest import Manifest
+from indexer.text.lexicon import LEXICON_FILE, LEXICON_VERSION, Lexicon, mine
+from indexer.text.passages import field_text
+from indexer.text.tokenize import TOKENIZER_VERSION
+from indexer.topics.clusters import CLUSTERS_VERSION, Clustering, cluster_papers
 from indexer.topics.updates import carry_ids, extend
 from papersearch.settings import Settings
 

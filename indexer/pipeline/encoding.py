@@ -6,9 +6,9 @@ from collections.abc import Hashable
 import numpy as np
 from tqdm import tqdm
 
-from indexer.text.passages import FIELDS, field_text
 from indexer.ingest.records import Paper
 from indexer.pipeline.timing import stage
+from indexer.text.passages import FIELDS, field_text
 
 WORK_CAP_CHARS = 1200   # past ~512 tokens the text is truncated: no more work
 WORK_PER_TEXT = 10      # fixed cost of a text, in characters' worth

@@ -9,9 +9,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from indexer.text.passages import field_text
 from indexer.ingest.records import Paper
 from indexer.storage.store import PaperStore
+from indexer.text.passages import field_text
 from indexer.text.tokenize import TOKENIZER_VERSION, tokens_many, warm
 
 

@@ -13,29 +13,29 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from indexer.text import gloss
 from indexer.dense.adapter import ADAPTER_VERSION, Adapters
 from indexer.dense.agreement import SUSPECT_BELOW, agreement_scores, flagged_mask, suspect_mask
-from indexer.storage.ann import FaissANN
+from indexer.dense.vectors import PREDICTED_SCALE, TITLE_ONLY_SCALE, combine, field_weights
+from indexer.ingest.records import Paper
 from indexer.pipeline.corpus_fits import adapters_for, cluster_topics, lexicon_for, refit_needed
 from indexer.pipeline.encoding import encode_jobs
 from indexer.pipeline.fields import FieldPlan, OldVectors, assemble, load_old, plan_fields
-from indexer.text.gloss import GLOSS_VERSION, gloss_text
-from indexer.storage.layout import Generation
-from indexer.text.lexicon import LEXICON_VERSION, Lexicon
-from indexer.storage.manifest import Manifest, corpus_hash
-from indexer.text.passages import FIELDS, field_text
-from indexer.ingest.records import Paper
-from indexer.storage.store import PaperStore
-from indexer.pipeline.timing import stage
 from indexer.pipeline.lexical_cache import Background, stale_tokens, warm_up_tokens
+from indexer.pipeline.timing import stage
+from indexer.storage.ann import FaissANN
+from indexer.storage.layout import Generation
+from indexer.storage.manifest import Manifest, corpus_hash
+from indexer.storage.store import PaperStore
+from indexer.text import gloss
+from indexer.text.gloss import GLOSS_VERSION, gloss_text
+from indexer.text.lexicon import LEXICON_VERSION, Lexicon
+from indexer.text.passages import FIELDS, field_text
 from indexer.text.tokenize import TOKENIZER_VERSION
-from indexer.dense.vectors import PREDICTED_SCALE, TITLE_ONLY_SCALE, combine, field_weights
 from papersearch.settings import Settings
 
 EmbedderFactory = Callable[[Settings], "object"]
@@ -252,14 +252,15 @@ def write_manifest(b: BuildState) -> None:
     """Last: the manifest records every file's size, so it is written when they are final."""
     manifest = Manifest(
         model=b.model_fp, dim=b.dim, count=len(b.rows), corpus_hash=b.content_hash,
-        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), fields=list(FIELDS),
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"), fields=list(FIELDS),
         weights=b.weights, max_seq_length=b.settings.max_seq_length,
         corpus=os.pathsep.join(str(c) for c in b.settings.corpus),
         extra={"suspect_threshold": SUSPECT_BELOW, "suspect": int(flagged_mask(b.agreement).sum()),
                "without": {f: int((~p).sum()) for f, p in b.presence.items()},
                "encoded": b.plan.texts,
                "title_only_scale": TITLE_ONLY_SCALE, "predicted_scale": PREDICTED_SCALE,
-               "precision": b.precision, "encoder": b.encoder, "lexicon": {"version": LEXICON_VERSION, "tokenizer": TOKENIZER_VERSION, "terms": len(b.lexicon)},
+               "precision": b.precision, "encoder": b.encoder,
+               "lexicon": {"version": LEXICON_VERSION, "tokenizer": TOKENIZER_VERSION, "terms": len(b.lexicon)},
                "gloss": {"version": GLOSS_VERSION, "encoded": b.gloss_encoded},
                "adapter": {"version": ADAPTER_VERSION, "maps": sorted(b.adapters.maps),
                            "sha": b.adapters.fingerprint() if b.adapters.maps else None}},

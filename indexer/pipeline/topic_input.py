@@ -4,11 +4,11 @@ from __future__ import annotations
 import numpy as np
 
 from indexer.dense.agreement import suspect_mask
-from indexer.topics.clusters import TopicInput
+from indexer.dense.vectors import combine
 from indexer.ingest.records import Paper
 from indexer.reading.reader import LoadedIndex
+from indexer.topics.clusters import TopicInput
 from indexer.topics.space import topic_vectors, unit_rows
-from indexer.dense.vectors import combine
 
 
 def topic_input(papers: list[Paper], index_vectors: np.ndarray, title_vectors: np.ndarray,

@@ -6,11 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.text import gloss
 from indexer.dense.adapter import ADAPTER_FILE, Adapters
 from indexer.storage.ann import FaissANN
-from indexer.topics.clusters import Clustering
-from indexer.text.gloss import GLOSS_FILE
 from indexer.storage.layout import (
     IDS_FILE,
     INDEX_FILE,
@@ -19,9 +16,12 @@ from indexer.storage.layout import (
     DataDir,
     Generation,
 )
-from indexer.text.lexicon import LEXICON_FILE, Lexicon
 from indexer.storage.manifest import Manifest
 from indexer.storage.store import PaperStore
+from indexer.text import gloss
+from indexer.text.gloss import GLOSS_FILE
+from indexer.text.lexicon import LEXICON_FILE, Lexicon
+from indexer.topics.clusters import Clustering
 
 
 class IndexMissingError(RuntimeError):

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 
 from indexer.dense.agreement import suspect_mask
+from indexer.dense.vectors import combine
 from indexer.ingest.corpus import load_corpus
+from indexer.reading.reader import IndexMissingError, open_index
 from indexer.storage.layout import DataDir
 from indexer.storage.manifest import corpus_hash
-from indexer.reading.reader import IndexMissingError, open_index
 from indexer.text.passages import FIELDS, field_text
-from indexer.dense.vectors import combine
 
 
 @dataclass

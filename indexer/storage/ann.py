@@ -9,8 +9,8 @@ store's row ids, and filters are applied *inside* the search with an
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import faiss
 import numpy as np
@@ -50,7 +50,7 @@ class ANN(ABC):
 
     @classmethod
     @abstractmethod
-    def load(cls, path: Path) -> "ANN": ...
+    def load(cls, path: Path) -> ANN: ...
 
 
 ANN_BACKENDS: Registry[Callable[[int], ANN]] = Registry("ANN backend")
@@ -118,7 +118,7 @@ class FaissANN(ANN):
         faiss.write_index(self.index, str(path))
 
     @classmethod
-    def load(cls, path: Path) -> "FaissANN":
+    def load(cls, path: Path) -> FaissANN:
         index = faiss.read_index(str(path))
         ann = cls(index.d)
         ann.index = index

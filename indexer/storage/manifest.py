@@ -53,7 +53,7 @@ class Manifest:
         return out
 
     @classmethod
-    def load(cls, path: Path) -> "Manifest":
+    def load(cls, path: Path) -> Manifest:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         return cls(**data)
 

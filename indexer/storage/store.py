@@ -76,7 +76,7 @@ class PaperStore:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> "PaperStore":
+    def __enter__(self) -> PaperStore:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -98,7 +98,7 @@ class Lexicon:
         return data.get("pairs", {}) if fresh else {}
 
     @classmethod
-    def load(cls, gen_path: Path) -> "Lexicon":
+    def load(cls, gen_path: Path) -> Lexicon:
         p = Path(gen_path) / LEXICON_FILE
         if not p.exists():  # generations built before the lexicon existed
             return cls()

@@ -82,7 +82,7 @@ class Clustering:
         (directory / "clusters.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
 
     @classmethod
-    def load(cls, directory: Path) -> "Clustering | None":
+    def load(cls, directory: Path) -> Clustering | None:
         meta_path = directory / "clusters.json"
         if not meta_path.exists():
             return None

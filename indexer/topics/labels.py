@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from indexer.topics.quality import GENERIC_LABEL_TERMS, MAX_LABEL_SHARE, norm_term
 from indexer.text.tokenize import EN_STOPWORDS
+from indexer.topics.quality import GENERIC_LABEL_TERMS, MAX_LABEL_SHARE, norm_term
 
 Encode = Callable[[list[str]], np.ndarray]
 MAX_EN, MAX_KO = 3, 1          # phrases per label: up to 3 English + 1 Korean

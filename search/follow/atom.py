@@ -14,7 +14,7 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Protocol
 from urllib.parse import quote, urlencode, urlsplit
@@ -74,19 +74,19 @@ def _text(s: str) -> str:
 
 
 def _rfc3339(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def featured(paper: FeedPaper, match: Match) -> datetime:
     """The day the paper was first featured in a digest (the match time for a record without dates)."""
-    return (datetime.fromisoformat(min(paper.dates)).replace(tzinfo=timezone.utc) if paper.dates
+    return (datetime.fromisoformat(min(paper.dates)).replace(tzinfo=UTC) if paper.dates
             else match.matched_at)
 
 
 def last_modified(watch: Watch, matches: Sequence[Match]) -> datetime:
     """When the feed last changed: its newest match, or the watch's creation; whole seconds (HTTP dates)."""
     newest = max((m.matched_at for m in matches), default=watch.created)
-    return newest.astimezone(timezone.utc).replace(microsecond=0)
+    return newest.astimezone(UTC).replace(microsecond=0)
 
 
 def etag(watch: Watch, matches: Sequence[Match], base: str) -> str:
@@ -98,7 +98,7 @@ def etag(watch: Watch, matches: Sequence[Match], base: str) -> str:
 
 
 def http_date(dt: datetime) -> str:
-    return format_datetime(dt.astimezone(timezone.utc), usegmt=True)
+    return format_datetime(dt.astimezone(UTC), usegmt=True)
 
 
 def not_modified(if_none_match: str | None, if_modified_since: str | None, tag: str, modified: datetime) -> bool:
@@ -114,7 +114,7 @@ def not_modified(if_none_match: str | None, if_modified_since: str | None, tag: 
     except (TypeError, ValueError, IndexError):
         return False
     if since.tzinfo is None:
-        since = since.replace(tzinfo=timezone.utc)
+        since = since.replace(tzinfo=UTC)
     return modified.replace(microsecond=0) <= since
 
 

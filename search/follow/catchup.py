@@ -24,7 +24,13 @@ from search.engine import SearchEngine
 from search.filters import FilterError, Filters
 from search.follow.authors import AuthorIndex, UnknownAuthor
 from search.follow.matching import (
-    Decision, ThresholdRule, author_decisions, corpus_stats, decide, match_hash, seed_candidates,
+    Decision,
+    ThresholdRule,
+    author_decisions,
+    corpus_stats,
+    decide,
+    match_hash,
+    seed_candidates,
 )
 from search.follow.models import AuthorSpec, CorpusStats, InvalidWatch, Match, QuerySpec, SeedsSpec, Spec, Watch
 from search.follow.scoring import WatchScorer

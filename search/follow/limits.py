@@ -33,7 +33,7 @@ class WatchCaps:
             raise ValueError(f"watch caps must be positive, got {self}")
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "WatchCaps":
+    def from_settings(cls, settings: Settings) -> WatchCaps:
         return cls(settings.watches_max, settings.watch_creates_per_hour, HOUR)
 
     def check_total(self, watches: int) -> None:

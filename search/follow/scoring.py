@@ -44,7 +44,7 @@ class Rows:
     view: IndexView              # the engine's view of the padded rows
 
     @classmethod
-    def of(cls, engine: SearchEngine, positions: Sequence[int]) -> "Rows":
+    def of(cls, engine: SearchEngine, positions: Sequence[int]) -> Rows:
         pos = np.asarray(positions, dtype=np.int64)
         n = engine.size
         tail = n - n % BLOCK     # the last, partial block is the whole matrix's remainder: keep it last

@@ -23,10 +23,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from search.follow.limits import TooManyWatches, WatchCaps, client_key
+from search.follow.limits import WatchCaps, client_key
 from search.follow.models import SPEC, CorpusStats, Match, Spec, Watch
 
 WATCHES_FILE = "watches.sqlite"
@@ -85,7 +85,7 @@ def built_at(generation: str) -> str:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class WatchStore:
@@ -103,7 +103,7 @@ class WatchStore:
             c.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @classmethod
-    def in_data_dir(cls, data_dir: Path, caps: WatchCaps = WatchCaps()) -> "WatchStore":
+    def in_data_dir(cls, data_dir: Path, caps: WatchCaps = WatchCaps()) -> WatchStore:
         return cls(Path(data_dir) / WATCHES_FILE, caps)
 
     @contextmanager

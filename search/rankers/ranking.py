@@ -33,7 +33,7 @@ class HybridParams:
             raise ValueError(f"dense_weight must be within [0, 1], got {self.dense_weight}")
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "HybridParams":
+    def from_settings(cls, settings: Settings) -> HybridParams:
         return cls(method=settings.fusion, dense_weight=settings.dense_weight)
 
 

@@ -5,8 +5,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from indexer.storage.layout import DataDir, write_atomic
 from indexer.reading.verify import verify
+from indexer.storage.layout import DataDir, write_atomic
 
 pytestmark = pytest.mark.model
 

@@ -3,7 +3,7 @@
 download read back by its format's reader."""
 import shutil
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
@@ -121,14 +121,14 @@ def test_the_feed_answers_conditional_gets_with_304(api):
     not_changed = api.get(f"/feeds/{wid}.atom", headers={"If-None-Match": tag})
     assert not_changed.status_code == 304 and not_changed.content == b"" and not_changed.headers["etag"] == tag
     assert api.get(f"/feeds/{wid}.atom", headers={"If-Modified-Since": modified}).status_code == 304
-    earlier = format_datetime(datetime.now(timezone.utc) - timedelta(days=1), usegmt=True)
+    earlier = format_datetime(datetime.now(UTC) - timedelta(days=1), usegmt=True)
     assert api.get(f"/feeds/{wid}.atom", headers={"If-Modified-Since": earlier}).status_code == 200
     assert api.get(f"/feeds/{wid}.atom", headers={"If-None-Match": '"other"'}).status_code == 200
     # a new match changes the validators: the reader gets the new feed
     holder = api.app.state.holder
     paper = holder.engine.paper("2404.03592")
     holder.watches().add_matches(wid, [Match(arxiv_id=paper.arxiv_id, score=1.0, generation=holder.engine.generation,
-                                             matched_at=datetime.now(timezone.utc) + timedelta(seconds=2),
+                                             matched_at=datetime.now(UTC) + timedelta(seconds=2),
                                              content_hash=match_hash(paper))])
     again = api.get(f"/feeds/{wid}.atom", headers={"If-None-Match": tag})
     assert again.status_code == 200 and again.headers["etag"] != tag and len(parsed_feed(again.content).entries) == 2

@@ -10,9 +10,9 @@ import pytest
 from tokenizers import normalizers
 
 import models.convert as convert
-from tests.helpers import EDGE_CASES
 from models.charsmap import build_precompiled_charsmap, lookup
 from models.convert import MARKER, ensure_checkpoint, file_sha256
+from tests.helpers import EDGE_CASES
 
 # --- precompiled charsmap ------------------------------------------------------------------
 
@@ -145,7 +145,7 @@ def test_unknown_variant_is_rejected(tmp_path):
 
 @pytest.fixture(scope="module")
 def hf_tokenizer(checkpoint):
-    from transformers import AutoTokenizer                      # what sentence-transformers loads
+    from transformers import AutoTokenizer  # what sentence-transformers loads
 
     return AutoTokenizer.from_pretrained(str(checkpoint), local_files_only=True)
 

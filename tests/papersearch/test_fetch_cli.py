@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.helpers import FEED, SLICE_DAYS, FeedServer, free_port, copy_days, recorded_days
+from tests.helpers import FEED, SLICE_DAYS, FeedServer, copy_days, free_port, recorded_days
 
 needs_feed = pytest.mark.skipif(not FEED.is_dir(), reason=f"feed snapshot not found at {FEED}")
 

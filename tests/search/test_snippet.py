@@ -1,5 +1,5 @@
-from search.snippet import make_snippet
 from indexer.text.tokenize import tokens
+from search.snippet import make_snippet
 
 
 def test_highlights_query_morphemes_inside_korean_words():

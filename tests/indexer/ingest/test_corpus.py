@@ -1,7 +1,6 @@
 """Tests for indexer.ingest.corpus: merging rules, file discovery, the real corpus, and fuzzing."""
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections import Counter
@@ -14,8 +13,8 @@ from hypothesis import strategies as st
 from indexer.ingest.corpus import digest_files, load_corpus, merge_entries
 from indexer.ingest.day_file import parse_bytes
 from indexer.ingest.parser import parse_digest
-
 from tests.helpers import CORPUS, SEEDS
+
 VALID_ID = re.compile(r"\d{2}(0[1-9]|1[0-2])\.\d{4,5}|[a-z][a-z.\-]*/\d{7}", re.I)
 HEADING_ID = re.compile(r"^###.*arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{4,5})", re.M)
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"real corpus not found at {CORPUS}")

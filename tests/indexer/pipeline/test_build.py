@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from indexer.pipeline.build import EmptyCorpusError, build_index
+from indexer.reading.reader import open_index
+from indexer.reading.verify import verify
 from indexer.storage.layout import DataDir
 from indexer.storage.manifest import ModelMismatchError
-from indexer.reading.reader import open_index
 from papersearch.settings import Settings
-from indexer.reading.verify import verify
 from tests.helpers import SLICE_DAYS, copy_days
 
 pytestmark = pytest.mark.model

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.pipeline.lexical_cache import Background, stale_tokens, tokenize_papers
 from indexer.ingest.records import Paper
+from indexer.pipeline.lexical_cache import Background, stale_tokens, tokenize_papers
 from indexer.storage.store import PaperStore
 from indexer.text.tokenize import TOKENIZER_VERSION
 

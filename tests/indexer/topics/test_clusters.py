@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from indexer.topics.clusters import NOISE, OTHER, Clustering, TopicInput, cluster_papers, default_k, map_2d
+from indexer.topics.clusters import NOISE, OTHER, Clustering, cluster_papers, default_k, map_2d
 from tests.helpers import blobs, topic_input
+
 
 @pytest.mark.parametrize("method", ["graph", "kmeans"])
 def test_methods_recover_blobs_reproducibly_with_phrase_labels(tmp_path, method):

@@ -1,7 +1,13 @@
 import numpy as np
 
 from indexer.topics.quality import (
-    cluster_quality, consistent_rows, knn_rows, label_flags, norm_term, per_cluster, title_cohesion,
+    cluster_quality,
+    consistent_rows,
+    knn_rows,
+    label_flags,
+    norm_term,
+    per_cluster,
+    title_cohesion,
 )
 
 

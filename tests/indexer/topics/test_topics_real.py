@@ -3,13 +3,13 @@ import numpy as np
 import pytest
 
 from indexer.pipeline.build import build_index
-from indexer.topics.clusters import OTHER, Clustering
-from indexer.storage.layout import DataDir
-from indexer.topics.plots import main_mass_fill
-from indexer.reading.reader import open_index
-from papersearch.settings import Settings
 from indexer.pipeline.topic_input import from_index
+from indexer.reading.reader import open_index
+from indexer.storage.layout import DataDir
+from indexer.topics.clusters import OTHER, Clustering
+from indexer.topics.plots import main_mass_fill
 from indexer.topics.quality import MAX_SUSPECT_SHARE, MIN_CONSISTENCY, cluster_quality, label_flags
+from papersearch.settings import Settings
 from tests.helpers import SLICE_DAYS, copy_days
 
 pytestmark = pytest.mark.model

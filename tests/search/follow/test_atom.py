@@ -1,6 +1,6 @@
 """Atom feeds of a watch's matches, read back by a real feed parser; validators for conditional GETs."""
 import html
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import feedparser
@@ -8,13 +8,20 @@ import pytest
 
 from indexer.ingest.corpus import load_corpus
 from search.follow.atom import (
-    base_url, entry_id, etag, feed_url, http_date, last_modified, not_modified, render_feed,
+    base_url,
+    entry_id,
+    etag,
+    feed_url,
+    http_date,
+    last_modified,
+    not_modified,
+    render_feed,
 )
 from search.follow.models import AuthorSpec, Match, QuerySpec, SeedsSpec, Watch
 from tests.helpers import HOSTILE_DAY, HOSTILE_DIGEST, HOSTILE_ID, copy_days
 
 BASE = "https://papers.example.org/ps/"
-T0 = datetime(2025, 1, 5, 9, 30, tzinfo=timezone.utc)
+T0 = datetime(2025, 1, 5, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +132,7 @@ def test_etag_and_last_modified_follow_the_matches(papers):
 
 
 def test_conditional_get_rules():
-    tag, when = '"abc"', datetime(2025, 1, 5, 9, 30, 15, tzinfo=timezone.utc)
+    tag, when = '"abc"', datetime(2025, 1, 5, 9, 30, 15, tzinfo=UTC)
     stamp = http_date(when)
     assert not_modified('"abc"', None, tag, when) and not_modified('W/"abc"', None, tag, when)
     assert not_modified('"x", "abc"', None, tag, when) and not_modified("*", None, tag, when)

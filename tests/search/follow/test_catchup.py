@@ -1,6 +1,6 @@
 """Catch-up on a real index with the real model and ranker: idempotent, kill-safe, re-matching changed papers,
 backfilling new watches, and surviving rebuilds and `--prune` (the watch file lives beside the generations)."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -95,7 +95,7 @@ def test_a_changed_paper_is_matched_again_and_stale_stats_are_refreshed(tmp_path
 
 
 def _match(aid):
-    return Match(arxiv_id=aid, score=1.0, z=3.0, generation=EARLIER, matched_at=datetime.now(timezone.utc),
+    return Match(arxiv_id=aid, score=1.0, z=3.0, generation=EARLIER, matched_at=datetime.now(UTC),
                  content_hash="h")
 
 

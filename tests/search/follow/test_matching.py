@@ -4,7 +4,13 @@ import pytest
 
 from indexer.ingest.records import Paper
 from search.follow.matching import (
-    ThresholdRule, author_decisions, corpus_stats, decide, match_hash, seed_candidates, zscores,
+    ThresholdRule,
+    author_decisions,
+    corpus_stats,
+    decide,
+    match_hash,
+    seed_candidates,
+    zscores,
 )
 from search.follow.models import AuthorSpec, CorpusStats, SeedsSpec
 

@@ -3,8 +3,8 @@ from datetime import date
 
 import pytest
 
-from search.limits import MAX_K, MAX_QUERY_CHARS
 from search.follow.models import SPEC, AuthorSpec, InvalidWatch, QuerySpec, SeedsSpec, parse_request
+from search.limits import MAX_K, MAX_QUERY_CHARS
 
 
 def test_a_query_watch_takes_the_search_filters_and_method():

@@ -6,7 +6,7 @@ import stat
 import subprocess
 import sys
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ G1, G2 = "20240101T000000-11-ffffff", "20240102T000000-10-000000"  # names as Da
 
 
 def match(aid: str, gen: str = "g1", h: str = "h1", score: float = 1.0) -> Match:
-    return Match(arxiv_id=aid, score=score, z=2.0, generation=gen, matched_at=datetime.now(timezone.utc), content_hash=h)
+    return Match(arxiv_id=aid, score=score, z=2.0, generation=gen, matched_at=datetime.now(UTC), content_hash=h)
 
 
 def test_a_watch_round_trips_and_its_id_is_an_unguessable_token(tmp_path):
@@ -211,10 +211,10 @@ def test_matches_newest_first_with_a_limit(tmp_path):
     w = store.create(Q)
     for i, aid in enumerate(["x", "y", "z"]):
         m = match(aid)
-        store.add_matches(w.id, [m.model_copy(update={"matched_at": datetime(2024, 1, 1 + i, tzinfo=timezone.utc)})])
+        store.add_matches(w.id, [m.model_copy(update={"matched_at": datetime(2024, 1, 1 + i, tzinfo=UTC)})])
     assert [m.arxiv_id for m in store.matches(w.id)] == ["z", "y", "x"]
     assert [m.arxiv_id for m in store.matches(w.id, limit=2)] == ["z", "y"]
-    assert store.matches(w.id)[0].matched_at == datetime(2024, 1, 3, tzinfo=timezone.utc)
+    assert store.matches(w.id)[0].matched_at == datetime(2024, 1, 3, tzinfo=UTC)
 
 
 def test_a_second_store_on_the_same_file_sees_everything(tmp_path):

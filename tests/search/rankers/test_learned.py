@@ -2,12 +2,12 @@
 import numpy as np
 import pytest
 
+from indexer.text.tokenize import tokens
 from search.features import QUERY_FEATURES, SEED_FEATURES, FeatureSet, query_features
 from search.limits import QueryError
 from search.rankers.learned import WEIGHTS_FILE, FusionModelError, LinearFusion, design_matrix, load_models
 from search.rankers.query import METHODS
 from search.rankers.similar import SIMILAR_METHODS
-from indexer.text.tokenize import tokens
 
 
 def _fs(n=6, en=0.5):
