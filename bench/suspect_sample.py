@@ -176,7 +176,27 @@ def score(sample: Path, judged: Path, band_file: Path | None = None) -> dict:
             "recall": [round(recall, 3), round(r_lo, 3), round(r_hi, 3)],
             "false_positive_rate": [round(fpr, 4), round(f_lo, 4), round(f_hi, 4)],
         }
+    if band_file is not None:
+        report["title_rule_on_abstract_papers"] = title_rule(head, rows, brows, verdicts)
     return report
+
+
+def title_rule(head: dict, rows: list[dict], brows: list[dict], verdicts: dict, below: float = 0.82) -> dict:
+    """Today's title rule (agreement < 0.82) on the same judged papers with an abstract, each judged paper
+    weighted by how many papers of its stratum it stands for: point estimates, for comparison."""
+    pop = head["population"]
+    band_ids = {r["arxiv_id"] for r in brows}
+    flagged = [r for r in rows if r["stratum"] == "flagged/abstract"]
+    far = [r for r in rows if r["stratum"] == "unflagged/abstract" and r["arxiv_id"] not in band_ids]
+    weighted = [(r, pop["flagged/abstract"] / len(flagged)) for r in flagged]
+    weighted += [(r, 1.0) for r in brows]
+    weighted += [(r, (pop["unflagged/abstract"] - len(brows)) / len(far)) for r in far]
+    wrong = sum(w for r, w in weighted if verdicts.get(r["arxiv_id"]) == "wrong")
+    right = sum(w for r, w in weighted if verdicts.get(r["arxiv_id"]) == "right")
+    caught = sum(w for r, w in weighted if verdicts.get(r["arxiv_id"]) == "wrong" and r["agreement"] < below)
+    false = sum(w for r, w in weighted if verdicts.get(r["arxiv_id"]) == "right" and r["agreement"] < below)
+    return {"recall": round(caught / wrong, 3), "false_positive_rate": round(false / right, 4),
+            "flagged": round(caught + false)}
 
 
 def main() -> None:
@@ -213,6 +233,9 @@ def main() -> None:
             print(f"{group}: papers {g['papers']}, judged {g['judged']}\n  precision {g['precision']}  "
                   f"wrong among unflagged {g['wrong_among_unflagged']}  base rate {g['base_rate']}\n"
                   f"  recall {g['recall']}  false-positive rate {g['false_positive_rate']}")
+        if "title_rule_on_abstract_papers" in r:
+            print(f"today's title rule on the papers with an abstract (weighted point estimates): "
+                  f"{r['title_rule_on_abstract_papers']}")
 
 
 if __name__ == "__main__":

@@ -80,7 +80,7 @@ def test_a_paper_without_an_abstract_is_judged_by_its_title(swapped):
 
 def show(data_dir: Path, aid: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "papersearch.cli", "show", aid, "--data-dir", str(data_dir), *args],
-                          capture_output=True, text=True, env={**os.environ}, timeout=600)
+                          capture_output=True, text=True, env={**os.environ, "COLUMNS": "400"}, timeout=600)
 
 
 def test_show_gives_the_reason(swapped):

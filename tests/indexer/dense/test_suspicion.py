@@ -99,5 +99,4 @@ def test_real_vectors_flag_a_summary_swapped_between_two_real_papers(tmp_path, e
     vec["summary"][[i, j]] = vec["summary"][[j, i]]
     ok = np.ones(len(papers), dtype=bool)
     a = abstract_agreement(vec["title"], vec["summary"], vec["abstract"], ok, ok)
-    print(sorted(zip(a.round(3), range(len(a)))), i, j)
     assert set(np.argsort(a)[:2]) == {i, j} and a[[i, j]].max() < 0.9
