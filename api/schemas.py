@@ -35,6 +35,13 @@ class PaperDetail(BaseModel):
                                                  "performance_highlights, or bullets)")
     summary_suspect: bool
     agreement: float | None = Field(description="null when the paper has no Korean summary yet (only in the feed)")
+    suspect_reason: str | None = Field(
+        default=None, description="why summary_suspect is set, with the deciding figure: \"summary disagrees with "
+                                  "the abstract, 0.41\" (where the paper has an abstract) or \"... with the title, "
+                                  "0.62\"; null when not flagged")
+    abstract_agreement: float | None = Field(
+        default=None, description="agreement in [0, 1] of the Korean summary with the title + English abstract "
+                                  "(indexer.dense.suspicion); null without both texts")
 
 
 class SimilarRequest(BaseModel):

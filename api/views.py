@@ -29,11 +29,12 @@ DOWNLOADS = {200: {"description": "JSON, or a file with `format` (bibtex, csv, j
 
 def paper_detail(e: SearchEngine, arxiv_id: str) -> PaperDetail:
     p = e.paper(arxiv_id)
-    suspect, agreement = e.is_suspect(p.arxiv_id)
+    check = e.summary_check(p.arxiv_id)
     return PaperDetail(
         arxiv_id=p.arxiv_id, title=p.title, authors=p.authors, authors_truncated=p.authors_truncated,
         votes=p.votes_max, dates=p.dates, first_seen=p.first_seen, last_seen=p.last_seen, arxiv_url=p.arxiv_url,
-        thumbnail_url=p.thumbnail_url, sections=p.sections, summary_suspect=suspect, agreement=agreement,
+        thumbnail_url=p.thumbnail_url, sections=p.sections, summary_suspect=check.flagged, agreement=check.agreement,
+        suspect_reason=check.reason, abstract_agreement=check.abstract_agreement,
     )
 
 

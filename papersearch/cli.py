@@ -10,7 +10,6 @@ import numpy as np
 import typer
 from rich.markup import escape
 
-from indexer.dense.agreement import flagged_mask
 from indexer.ingest.ids import normalize_arxiv_id
 from indexer.pipeline.build import DiskFullError, EmptyCorpusError, build_index
 from indexer.reading.reader import IndexMissingError, open_index
@@ -172,12 +171,11 @@ def show(
             if paper is None:
                 raise UserError(f"paper {aid} is not in the index")
             row = int(np.nonzero(idx.ids == idx.store.hashes()[aid][0])[0][0])
-            agreement = float(idx.agreement[row])
-            suspect = bool(flagged_mask(idx.agreement)[row])
+            check = idx.suspicion().verdict(row)
         finally:
             idx.close()
-    has_summary = not np.isnan(agreement)  # a paper only in the feed has no summary to agree with its title
-    d = {**paper.to_dict(), "agreement": round(agreement, 4) if has_summary else None, "summary_suspect": suspect}
+    d = {**paper.to_dict(), "agreement": check.agreement, "summary_suspect": check.flagged,
+         "suspect_reason": check.reason, "abstract_agreement": check.abstract_agreement}
     if json_out:
         print_json(d)
         return
@@ -186,9 +184,9 @@ def show(
                          f"source: {paper.source}"), highlight=False)
     if paper.sources:
         console.print(escape("from: " + ", ".join(f"{k} {v}" for k, v in paper.sources.items())), highlight=False)
-    if suspect:
+    if check.flagged:
         console.print(f"[red]summary suspect[/red]: the Korean summary seems to describe another paper "
-                      f"(title-summary agreement {agreement:.2f})")
+                      f"({check.reason})")
     console.print(escape("authors: " + ", ".join(paper.authors) + (" +" if paper.authors_truncated else "")), highlight=False)
     if not paper.summary:
         console.print("\n[yellow]no Korean summary yet[/yellow]: this paper is only in the Hugging Face feed")

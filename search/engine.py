@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from indexer.dense.agreement import SUSPECT_BELOW, flagged_mask, suspect_mask
+from indexer.dense.suspicion import Suspicion, Verdict
 from indexer.dense.vectors import combine
 from indexer.ingest.ids import normalize_arxiv_id
 from indexer.ingest.records import Paper
@@ -67,11 +67,11 @@ class SearchEngine:
         self.clustering = idx.clustering
         self.columns = FilterColumns(self.papers, self.clustering.assignments if self.clustering else None)
         self.agreement = idx.agreement
-        # ranking reads a missing summary (a paper only in the feed) like a wrong one (indexer.dense.agreement);
-        # `flagged` is what users see: a summary that exists and seems to describe another paper
-        threshold = idx.manifest.extra.get("suspect_threshold", SUSPECT_BELOW)
-        self.suspect = suspect_mask(self.agreement, threshold)
-        self.flagged = flagged_mask(self.agreement, threshold)
+        # ranking reads a missing summary (a paper only in the feed) like a wrong one (indexer.dense.suspicion:
+        # the abstract decides where there is one); `flagged` is what users see: a summary that exists and
+        # seems to describe another paper
+        self.suspicion: Suspicion = idx.suspicion()
+        self.suspect, self.flagged = self.suspicion.suspect, self.suspicion.flagged
         self.view = IndexView.of(idx, self.suspect, self._lexical_index(), self.columns.votes,
                                  self.params.expansion_weight)
         self.dense = DenseSearch(idx.ann, self.rids)
@@ -257,10 +257,9 @@ class SearchEngine:
     def paper(self, arxiv_id: str) -> Paper:
         return self.papers[self._require(arxiv_id)]
 
-    def is_suspect(self, arxiv_id: str) -> tuple[bool, float | None]:
-        """(flagged, title-summary agreement); agreement None for a paper without a Korean summary."""
-        i = self._require(arxiv_id)
-        return bool(self.flagged[i]), self.results.agreement_of(i)
+    def summary_check(self, arxiv_id: str) -> Verdict:
+        """Whether the paper's summary is flagged, why, and both agreements (None where a text is missing)."""
+        return self.suspicion.verdict(self._require(arxiv_id))
 
     # ---- helpers -------------------------------------------------------------------------
     def current_topic(self, filters: Filters, notices: list[str] | None = None) -> Filters:

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from indexer.dense.adapter import ADAPTER_VERSION, Adapters
-from indexer.dense.agreement import SUSPECT_BELOW, agreement_scores, flagged_mask, suspect_mask
+from indexer.dense.agreement import agreement_scores
+from indexer.dense.suspicion import Suspicion, judge_summaries
 from indexer.dense.vectors import PREDICTED_SCALE, TITLE_ONLY_SCALE, combine, field_weights
 from indexer.ingest.records import Paper
 from indexer.pipeline.corpus_fits import adapters_for, cluster_topics, lexicon_for, refit_needed
@@ -69,6 +70,7 @@ class BuildState:
     presence: dict[str, np.ndarray] = field(default_factory=dict)   # field -> which rows have that vector
     agreement: np.ndarray | None = None
     suspect: np.ndarray | None = None
+    suspicion: Suspicion | None = None   # the abstract decides where a paper has one (indexer.dense.suspicion)
     content_hash: str = ""
     lexicon: Lexicon | None = None
     adapters: Adapters | None = None
@@ -180,8 +182,9 @@ def assemble_vectors(b: BuildState) -> None:
     np.save(b.gen.ids, b.ids)
     with stage(b.stages, "agreement"):
         b.agreement = agreement_scores(b.per_field["title"], b.per_field["summary"], b.presence["summary"])
+        b.suspicion = judge_summaries(b.gen.path, b.per_field, b.presence, b.agreement)
     np.save(b.gen.agreement, b.agreement)
-    b.suspect = suspect_mask(b.agreement)
+    b.suspect = b.suspicion.suspect
     b.content_hash = corpus_hash([(p.arxiv_id, p.embedded_hash()) for _, p in b.rows])
     with stage(b.stages, "lexicon"):
         b.lexicon = lexicon_for(b.gen, b.prev, b.prev_manifest, b.rebuild, b.content_hash, b.rows,
@@ -209,8 +212,7 @@ def english_view(b: BuildState) -> None:
     if b.prev_manifest is not None and not _glosses_missing(b.prev_manifest) and not refit_needed(b.prev, b.ids, b.rebuild):
         try:
             old = gloss.load(b.prev.path)
-            old_suspect = suspect_mask(np.load(b.prev.agreement),
-                                       b.prev_manifest.extra.get("suspect_threshold", SUSPECT_BELOW))
+            old_suspect = Suspicion.load(b.prev, b.prev_manifest.extra).suspect
         except (OSError, ValueError):  # unreadable: encode them all
             old = None
     vectors = np.zeros((len(b.rows), b.dim), dtype=np.float32)
@@ -255,7 +257,7 @@ def write_manifest(b: BuildState) -> None:
         created_at=datetime.now(UTC).isoformat(timespec="seconds"), fields=list(FIELDS),
         weights=b.weights, max_seq_length=b.settings.max_seq_length,
         corpus=os.pathsep.join(str(c) for c in b.settings.corpus),
-        extra={"suspect_threshold": SUSPECT_BELOW, "suspect": int(flagged_mask(b.agreement).sum()),
+        extra={**b.suspicion.manifest_extra(),
                "without": {f: int((~p).sum()) for f, p in b.presence.items()},
                "encoded": b.plan.texts,
                "title_only_scale": TITLE_ONLY_SCALE, "predicted_scale": PREDICTED_SCALE,

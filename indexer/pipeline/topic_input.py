@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from indexer.dense.agreement import suspect_mask
 from indexer.dense.vectors import combine
 from indexer.ingest.records import Paper
 from indexer.reading.reader import LoadedIndex
@@ -22,7 +21,7 @@ def from_index(idx: LoadedIndex) -> TopicInput:
     """The served generation's topic input: the vectors its FAISS index holds, its tokens and suspect rows."""
     by_row = dict(idx.store.all())
     lex = idx.store.lexical_tokens()
-    suspect = suspect_mask(idx.agreement)
+    suspect = idx.suspicion().suspect
     adapters = idx.adapters
     vectors = combine(idx.vectors, idx.manifest.weights, suspect,
                       adapters.summary_predictor)

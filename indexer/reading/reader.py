@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.dense.adapter import ADAPTER_FILE, Adapters
+from indexer.dense.suspicion import ABSTRACT_AGREEMENT_FILE, Suspicion, load_abstract
 from indexer.storage.ann import FaissANN
 from indexer.storage.layout import (
     IDS_FILE,
@@ -43,9 +44,15 @@ class LoadedIndex:
     gloss: np.ndarray | None = None   # English view per row (indexer.text.gloss); None in older generations
     # field -> which rows have that vector (a feed-only paper has no summary, many papers no abstract)
     present: dict[str, np.ndarray] = field(default_factory=dict)
+    # summary vs title + abstract per row (indexer.dense.suspicion); None in generations built before it
+    abstract_agreement: np.ndarray | None = None
 
     def close(self) -> None:
         self.store.close()
+
+    def suspicion(self) -> Suspicion:
+        """Which summaries are suspect (for ranking) and flagged (for users), and why."""
+        return Suspicion.of(self.agreement, self.abstract_agreement, self.manifest.extra)
 
     def row_of(self) -> dict[int, int]:
         """Row id -> position in `ids` / `vectors`."""
@@ -80,13 +87,20 @@ def open_index(data_dir: Path) -> LoadedIndex:
     vectors = {f: part(gen.vectors(f).name, lambda f=f: np.load(gen.vectors(f))) for f in manifest.fields}
     present = {f: part(gen.presence(f).name, lambda f=f: _presence(gen, f, len(ids))) for f in manifest.fields}
     agreement = part(gen.agreement.name, lambda: np.load(gen.agreement))
+    abstract_agreement = part(ABSTRACT_AGREEMENT_FILE, lambda: _rows(load_abstract(gen.path), len(ids)))
     clustering = part("clusters.json / clusters.npy / map2d.npy", lambda: Clustering.load(gen.path))
     adapters = part(ADAPTER_FILE, lambda: Adapters.load(gen.path))
     lexicon = part(LEXICON_FILE, lambda: Lexicon.load(gen.path))
     english = part(GLOSS_FILE, lambda: _gloss_vectors(gen, manifest, len(ids)))
     store = part(STORE_FILE, lambda: _open_store(gen))
     return LoadedIndex(gen, manifest, store, ann, ids, vectors, agreement, clustering, adapters, lexicon, english,
-                       present)
+                       present, abstract_agreement)
+
+
+def _rows(values: np.ndarray | None, rows: int) -> np.ndarray | None:
+    if values is not None and values.shape != (rows,):
+        raise ValueError(f"{values.shape[0]} rows for {rows} papers")
+    return values
 
 
 def _presence(gen: Generation, f: str, rows: int) -> np.ndarray:

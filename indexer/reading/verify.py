@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.dense.agreement import suspect_mask
 from indexer.dense.vectors import combine
 from indexer.ingest.corpus import load_corpus
 from indexer.reading.reader import IndexMissingError, open_index
@@ -80,7 +79,7 @@ def verify(data_dir: Path, corpus: list[Path] | Path | None = None) -> VerifyRep
         if len(idx.ids) and not problems:
             sample = np.linspace(0, len(idx.ids) - 1, num=min(50, len(idx.ids))).astype(int)
             want = combine({f: v[sample] for f, v in idx.vectors.items()}, m.weights,
-                           suspect_mask(idx.agreement)[sample],
+                           idx.suspicion().suspect[sample],
                            idx.adapters.summary_predictor)
             got = np.stack([idx.ann.reconstruct(int(idx.ids[i])) for i in sample])
             if not np.allclose(want, got, atol=1e-4):

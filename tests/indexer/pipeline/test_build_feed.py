@@ -121,7 +121,8 @@ def test_feed_only_papers_have_no_summary_vector_and_still_rank(fed, embedder):
             res = e.search(target.title, k=5, method=method)
             assert res.results[0].arxiv_id == target.arxiv_id, (method, [x.title for x in res.results])
             assert res.results[0].summary_suspect is False and res.results[0].agreement is None
-        assert e.is_suspect(target.arxiv_id) == (False, None)
+        v = e.summary_check(target.arxiv_id)
+        assert (v.flagged, v.agreement, v.reason) == (False, None, None)
         # votes: the feed's upvotes count where the digest gave none
         from search.filters import Filters
 
