@@ -35,6 +35,11 @@ class PaperDetail(BaseModel):
                                                  "performance_highlights, or bullets)")
     summary_suspect: bool
     agreement: float | None = Field(description="null when the paper has no Korean summary yet (only in the feed)")
+    abstract: str | None = Field(description="the English arXiv abstract from the Hugging Face feed; null when the "
+                                             "feed has none")
+    sources: list[str] = Field(description='the sources that hold the paper: "digest", "feed" or both')
+    field_sources: dict[str, str] = Field(description='field -> the source it came from ("digest", "feed", '
+                                                      '"digest+feed" for dates), for the fields that have a value')
 
 
 class SimilarRequest(BaseModel):

@@ -34,6 +34,7 @@ def paper_detail(e: SearchEngine, arxiv_id: str) -> PaperDetail:
         arxiv_id=p.arxiv_id, title=p.title, authors=p.authors, authors_truncated=p.authors_truncated,
         votes=p.votes_max, dates=p.dates, first_seen=p.first_seen, last_seen=p.last_seen, arxiv_url=p.arxiv_url,
         thumbnail_url=p.thumbnail_url, sections=p.sections, summary_suspect=suspect, agreement=agreement,
+        abstract=p.abstract or None, sources=p.origins, field_sources=p.sources,
     )
 
 
