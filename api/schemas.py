@@ -42,6 +42,11 @@ class PaperDetail(BaseModel):
     abstract_agreement: float | None = Field(
         default=None, description="agreement in [0, 1] of the Korean summary with the title + English abstract "
                                   "(indexer.dense.suspicion); null without both texts")
+    abstract: str | None = Field(description="the English arXiv abstract from the Hugging Face feed; null when the "
+                                             "feed has none")
+    sources: list[str] = Field(description='the sources that hold the paper: "digest", "feed" or both')
+    field_sources: dict[str, str] = Field(description='field -> the source it came from ("digest", "feed", '
+                                                      '"digest+feed" for dates), for the fields that have a value')
 
 
 class SimilarRequest(BaseModel):

@@ -35,6 +35,7 @@ def paper_detail(e: SearchEngine, arxiv_id: str) -> PaperDetail:
         votes=p.votes_max, dates=p.dates, first_seen=p.first_seen, last_seen=p.last_seen, arxiv_url=p.arxiv_url,
         thumbnail_url=p.thumbnail_url, sections=p.sections, summary_suspect=check.flagged, agreement=check.agreement,
         suspect_reason=check.reason, abstract_agreement=check.abstract_agreement,
+        abstract=p.abstract or None, sources=p.origins, field_sources=p.sources,
     )
 
 

@@ -182,8 +182,8 @@ def show(
     console.print(f"[bold]{escape(paper.title)}[/bold]  ({paper.arxiv_url})", highlight=False)  # "[/INST]" is text
     console.print(escape(f"dates: {', '.join(paper.dates)}   votes: {paper.votes}   upvotes: {paper.upvotes}   "
                          f"source: {paper.source}"), highlight=False)
-    if paper.sources:
-        console.print(escape("from: " + ", ".join(f"{k} {v}" for k, v in paper.sources.items())), highlight=False)
+    console.print(escape(f"in: {' + '.join(paper.origins) or '-'}" + ("   fields from: " + ", ".join(
+        f"{k} {v}" for k, v in paper.sources.items()) if paper.sources else "")), highlight=False)
     if check.flagged:
         console.print(f"[red]summary suspect[/red]: the Korean summary seems to describe another paper "
                       f"({check.reason})")
@@ -193,7 +193,9 @@ def show(
     for key, text in paper.sections.items():
         console.print(f"\n[bold]{escape(key)}[/bold]\n{escape(text)}", highlight=False)
     if paper.abstract:
-        console.print(f"\n[bold]abstract[/bold]\n{escape(paper.abstract)}", highlight=False)
+        console.print(f"\n[bold]abstract[/bold] (Hugging Face feed)\n{escape(paper.abstract)}", highlight=False)
+    else:
+        console.print("\n[yellow]no abstract in the feed[/yellow]")
 
 
 @app.command()

@@ -23,7 +23,7 @@ from indexer.dense.vectors import combine
 from indexer.ingest.ids import normalize_arxiv_id
 from indexer.ingest.records import Paper
 from indexer.reading.reader import LoadedIndex, open_index
-from indexer.text.tokenize import tokens
+from indexer.text.tokenize import latin_share, tokens
 from models.interface import TextEmbedder
 from papersearch.registry import Registry
 from papersearch.settings import Settings
@@ -196,9 +196,10 @@ class SearchEngine:
         facets = self.results.facets(pos)
         pos, scores = rerank(pos, scores, mode, self.columns, k, self.params)
         highlight = r.terms + list(r.expanded or {})
+        english = None if aid is not None else latin_share(r.terms)  # the snippet's text follows the query's language
         return SearchResponse(query=query, mode=mode, total=total, notices=notices, facets=facets, similar_to=similar_to,
                               method=method, expanded_terms={t: round(w, 3) for t, w in (r.expanded or {}).items()},
-                              results=self.results.results(pos, scores, highlight))
+                              results=self.results.results(pos, scores, highlight, english))
 
     def resolve_method(self, method: str | None, allowed: Registry) -> str:
         """The requested ranker, validated; by default the learned one where its weights ship."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -21,7 +22,11 @@ class SearchResult(BaseModel):
                                           "and sorting use)")
     dates: list[str] = Field(description="every date the paper was featured on (digest or feed), ascending")
     score: float
-    snippet: str = Field(description="Korean summary excerpt; matched query terms wrapped in <mark>…</mark> (HTML-escaped)")
+    snippet: str = Field(description="excerpt of the English abstract for an English query, of the Korean summary "
+                                     "otherwise (whichever the paper has when it has one); matched query terms "
+                                     "wrapped in <mark>…</mark> (HTML-escaped)")
+    snippet_from: Literal["summary", "abstract"] | None = Field(
+        default=None, description="the text the snippet was cut from; null when the paper has neither")
     arxiv_url: str
     thumbnail_url: str | None
     summary_suspect: bool = Field(description="the Korean summary seems to describe a different paper than the title")
@@ -29,6 +34,10 @@ class SearchResult(BaseModel):
     agreement: float | None = Field(
         description="title-summary agreement in [0, 1] from the embeddings (indexer.dense.agreement); "
                     "summary_suspect when below the index's threshold; null when the paper has no Korean summary yet")
+    has_abstract: bool = Field(default=False, description="the paper has an English abstract (full text: "
+                                                          "GET /api/papers/{arxiv_id})")
+    sources: list[str] = Field(default_factory=list, description='the sources that hold the paper: "digest" '
+                                                                 '(Korean summary), "feed" (Hugging Face feed)')
 
 
 class SearchResponse(BaseModel):

@@ -1,8 +1,10 @@
-"""Korean summary snippets with the query's terms highlighted.
+"""Snippets of a paper's Korean summary or English abstract with the query's terms highlighted.
 
-Highlights use the query's lexical tokens (Kiwi morphemes, so "압축" lights up
-inside "압축하는"); output is HTML-escaped with <mark> around matches, safe to
-render in the web page and easy to turn into terminal bold.
+The text follows the query's language (`snippet_text`): the abstract for an English query, the Korean summary
+for a Korean one, whichever exists when the paper has one text only. Highlights use the query's lexical
+tokens (Kiwi morphemes, so "압축" lights up inside "압축하는"), case-insensitively; a Latin-script term matches
+only at the start of a word, so "model" lights up "models" but "lora" never lights up "exploration". Output
+is HTML-escaped with <mark> around matches, safe to render in the web page and easy to turn into terminal bold.
 """
 from __future__ import annotations
 
@@ -10,8 +12,11 @@ import html
 import re
 from bisect import bisect_right
 from functools import lru_cache
+from typing import Literal
 
 SNIPPET_CHARS = 240
+ENGLISH_ABOVE = 0.5   # a query whose Latin-script share of tokens is above this reads the abstract first
+SnippetField = Literal["summary", "abstract"]
 _SENT = re.compile(r"(?<=[.!?다요])\s+|\n+")
 
 
@@ -25,8 +30,22 @@ def _pattern(terms: tuple[str, ...]) -> re.Pattern | None:
             forms.add(t)
     if not forms:
         return None
-    alts = sorted((re.escape(f) for f in forms), key=len, reverse=True)
+    alts = [(r"(?<![a-z0-9])" if f.isascii() and f[0].isalnum() else "") + re.escape(f)
+            for f in sorted(forms, key=len, reverse=True)]
     return re.compile("|".join(alts), re.IGNORECASE)
+
+
+def snippet_text(summary: str, abstract: str, english_share: float | None) -> tuple[SnippetField | None, str]:
+    """(field, text) a result's snippet is cut from. `english_share`: the query's Latin-script share of tokens
+    (indexer.text.tokenize.latin_share); None when there is no query text (a topic or author list, papers like
+    a paper), which reads the Korean summary first as the page always did."""
+    order: tuple[SnippetField, ...] = ("abstract", "summary") if english_share is not None and \
+        english_share > ENGLISH_ABOVE else ("summary", "abstract")
+    texts = {"summary": summary, "abstract": abstract}
+    for f in order:
+        if texts[f].strip():
+            return f, texts[f]
+    return None, ""
 
 
 @lru_cache(maxsize=8192)

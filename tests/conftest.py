@@ -6,7 +6,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from tests.helpers import CORPUS, HOSTILE_DAY, HOSTILE_DIGEST, SEARCH_DAYS, copy_days
+from tests.helpers import CORPUS, FED_FEED_DAYS, HOSTILE_DAY, HOSTILE_DIGEST, SEARCH_DAYS, SLICE_DAYS, copy_days, copy_feed_days
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +36,20 @@ def built_settings(tmp_path_factory, corpus_dir, embedder):
     (corpus / HOSTILE_DAY).parent.mkdir(parents=True, exist_ok=True)
     (corpus / HOSTILE_DAY).write_text(HOSTILE_DIGEST, encoding="utf-8")
     s = Settings(corpus=corpus, data_dir=root / "data")
+    build_index(s, progress=False, embedder_factory=lambda _: embedder)
+    return s
+
+
+@pytest.fixture(scope="session")
+def fed_settings(tmp_path_factory, corpus_dir, embedder):
+    """A small real index of both sources (real model): papers with a summary and an abstract, digest-only
+    papers and three feed-only papers (tests.helpers.FED_FEED_DAYS)."""
+    from indexer.pipeline.build import build_index
+    from papersearch.settings import Settings
+
+    root = tmp_path_factory.mktemp("fed")
+    s = Settings(corpus=[copy_days(corpus_dir, root / "digest", SLICE_DAYS), copy_feed_days(root / "feed", FED_FEED_DAYS)],
+                 data_dir=root / "data")
     build_index(s, progress=False, embedder_factory=lambda _: embedder)
     return s
 

@@ -60,6 +60,10 @@ def copy_days(corpus: Path, dest: Path, files: list[str]) -> Path:
 
 
 SLICE_DAYS = ["2023/11/20.md", "2024/04/05.md", "2024/09/02.md"]
+# feed days beside SLICE_DAYS: the first overlaps the digest's 2024/09/02 (15 papers with both texts, one
+# digest-only), the second's 3 papers are only in the feed (no Korean summary)
+FED_FEED_DAYS = ["2024-09-02", "2025-01-02"]
+BOTH_ID, DIGEST_ONLY_ID, FEED_ONLY_ID = "2408.14572", "2408.16667", "2412.19638"
 
 
 def copy_feed_days(dest: Path, days: list[str]) -> Path:

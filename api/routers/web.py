@@ -36,6 +36,7 @@ router = APIRouter(include_in_schema=False)
 WATCH_FILTERS = ("date_from", "date_to", "min_votes", "author", "cluster")  # what a query watch keeps of a search
 SECTION_TITLES = {"whats_new": "What's New", "technical_details": "Technical Details",
                   "performance_highlights": "Performance Highlights", "bullets": "요약"}
+SOURCE_NAMES = {"digest": "from the Korean digest", "feed": "from the Hugging Face Daily Papers feed"}
 
 
 def mount_static(app: FastAPI) -> None:
@@ -167,7 +168,8 @@ def paper_page(request: Request, arxiv_id: str, e: Annotated[SearchEngine, Depen
     mode = _mode(request.query_params.get("mode"), problems)
     neighbours = e.similar(detail.arxiv_id, k=10, mode=RankMode(mode))
     return templates.TemplateResponse(request, "paper.html", {
-        "p": detail, "neighbours": neighbours, "section_titles": SECTION_TITLES, "mode": mode, "problems": problems,
+        "p": detail, "neighbours": neighbours, "section_titles": SECTION_TITLES, "source_names": SOURCE_NAMES,
+        "mode": mode, "problems": problems,
         "modes": list(RankMode.__members__), "similar_url": "/?" + urlencode({"q": detail.arxiv_id}),
         "follow": {"positive": [detail.arxiv_id], "name": f"papers like {detail.title}"[:200]},
         "export_url": f"/api/papers/{detail.arxiv_id}/similar?" + urlencode({"k": 10, "mode": mode}),

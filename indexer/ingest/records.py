@@ -58,6 +58,17 @@ class Paper:
         known = [v for v in (self.votes, self.upvotes) if v is not None]
         return max(known) if known else None
 
+    @property
+    def origins(self) -> list[str]:
+        """The sources that hold the paper, in ("digest", "feed") order, from the per-field provenance (a
+        record written before provenance: the digest when it has a summary, the feed when it has feed fields)."""
+        named = {s for v in self.sources.values() for s in v.split("+")}
+        if not named:
+            named = {"digest"} if self.summary else set()
+            if self.feed_source or self.abstract or self.upvotes is not None:
+                named.add("feed")
+        return [s for s in ("digest", "feed") if s in named]
+
     def content_hash(self) -> str:
         """Hash of the digest's text (title, summary): the key of the cached lexical tokens, and the one
         per-paper hash generations recorded before per-field hashes (`field_hashes`)."""
@@ -78,6 +89,7 @@ class Paper:
         d["last_seen"] = self.last_seen
         d["arxiv_url"] = self.arxiv_url
         d["votes_max"] = self.votes_max
+        d["origins"] = self.origins
         return d
 
 

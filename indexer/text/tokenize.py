@@ -58,6 +58,12 @@ def latin_tokens(text: str) -> list[str]:
     return [p for p in _SPLIT_FOREIGN.findall(text.lower()) if p not in EN_STOPWORDS and (len(p) > 1 or p.isdigit())]
 
 
+def latin_share(terms: list[str]) -> float:
+    """Share of a query's distinct tokens in Latin script: how English the query is (0 for no tokens)."""
+    uniq = set(terms)
+    return sum(1 for t in uniq if t.isascii()) / len(uniq) if uniq else 0.0
+
+
 def _emit(form: str, tag: str, out: list[str]) -> None:
     if tag == "SL" or tag == "SN":
         out.extend(latin_tokens(form))

@@ -1,6 +1,8 @@
 """Every endpoint and error path, against a small real index (real model, real FAISS)."""
 import pytest
 
+from tests.helpers import BOTH_ID, DIGEST_ONLY_ID, FEED_ONLY_ID
+
 pytestmark = pytest.mark.model
 
 RESULT_FIELDS = {"arxiv_id", "title", "authors", "votes", "dates", "score", "snippet", "arxiv_url",
@@ -171,3 +173,47 @@ def test_search_reports_ranker_and_lexicon_expansion(client):
     assert client.post("/api/similar", json={"positive": ["2404.03592"], "method": "hybrid"}).status_code == 422
     page = client.get("/", params={"q": "video generation"}).text
     assert 'id="expanded-terms"' in page and next(iter(body["expanded_terms"])) in page
+
+
+def test_the_paper_record_carries_the_abstract_and_where_each_field_came_from(fed_client):
+    both = fed_client.get(f"/api/papers/{BOTH_ID}").json()
+    assert both["abstract"].startswith("This paper introduces CURLoRA") and both["sections"]
+    assert both["sources"] == ["digest", "feed"]
+    assert {k: both["field_sources"][k] for k in ("title", "authors", "summary", "abstract", "dates")} == {
+        "title": "digest", "authors": "feed", "summary": "digest", "abstract": "feed", "dates": "digest+feed"}
+    feed_only = fed_client.get(f"/api/papers/{FEED_ONLY_ID}").json()
+    assert feed_only["sections"] == {} and feed_only["abstract"] and feed_only["sources"] == ["feed"]
+    assert feed_only["agreement"] is None and not feed_only["summary_suspect"]
+    assert feed_only["field_sources"]["title"] == "feed" and "summary" not in feed_only["field_sources"]
+    digest_only = fed_client.get(f"/api/papers/{DIGEST_ONLY_ID}").json()
+    assert digest_only["abstract"] is None and digest_only["sources"] == ["digest"] and digest_only["sections"]
+    assert "abstract" not in digest_only["field_sources"]
+
+
+def test_results_say_which_text_the_snippet_came_from_and_stay_lean(fed_client):
+    en = fed_client.get("/api/search", params={"q": "continual fine-tuning of language models", "k": 40,
+                                               "method": "dense"}).json()["results"]
+    ko = fed_client.get("/api/search", params={"q": "언어 모델의 지속적인 파인튜닝", "k": 40,
+                                               "method": "dense"}).json()["results"]
+    assert len(en) == len(ko) == 40  # every paper of the index, so every kind of paper is among them
+    for results, preferred in ((en, "abstract"), (ko, "summary")):
+        by_id = {r["arxiv_id"]: r for r in results}
+        assert by_id[BOTH_ID]["snippet_from"] == preferred
+        assert by_id[FEED_ONLY_ID]["snippet_from"] == "abstract" and by_id[FEED_ONLY_ID]["sources"] == ["feed"]
+        assert by_id[DIGEST_ONLY_ID]["snippet_from"] == "summary" and not by_id[DIGEST_ONLY_ID]["has_abstract"]
+        assert by_id[BOTH_ID]["has_abstract"] and by_id[BOTH_ID]["sources"] == ["digest", "feed"]
+        assert all("abstract" not in r and "summary" not in r for r in results)  # full texts: the paper record
+    assert "<mark>" in {r["arxiv_id"]: r for r in en}[BOTH_ID]["snippet"]
+    sim = fed_client.get(f"/api/papers/{BOTH_ID}/similar", params={"k": 39}).json()["results"]
+    assert {r["arxiv_id"]: r["snippet_from"] for r in sim}[FEED_ONLY_ID] == "abstract"  # its only text
+    assert {r["snippet_from"] for r in sim if "digest" in r["sources"]} == {"summary"}  # no query language
+
+
+def test_the_paper_page_shows_both_texts_or_says_which_is_missing(fed_client):
+    both = fed_client.get(f"/paper/{BOTH_ID}").text
+    assert 'id="summary"' in both and 'id="abstract"' in both and "This paper introduces CURLoRA" in both
+    assert "from the Korean digest" in both and "from the Hugging Face Daily Papers feed" in both
+    assert "no Korean summary yet" not in both and "no abstract in the feed" not in both
+    feed_only = fed_client.get(f"/paper/{FEED_ONLY_ID}").text
+    assert "no Korean summary yet" in feed_only and "no abstract in the feed" not in feed_only
+    assert "no abstract in the feed" in fed_client.get(f"/paper/{DIGEST_ONLY_ID}").text

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from tests.helpers import free_port, serving
+from tests.helpers import BOTH_ID, FEED_ONLY_ID, free_port, serving
 
 pytestmark = pytest.mark.model
 
@@ -22,6 +22,15 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 def server(built_settings):
     port = free_port()
     env = {**os.environ, "PAPERSEARCH_DATA_DIR": str(built_settings.data_dir), "PAPERSEARCH_PORT": str(port)}
+    with serving([sys.executable, "-m", "papersearch.cli", "serve"], port, env) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def fed_server(fed_settings):
+    """A server over an index of both sources (the digest and the Hugging Face feed)."""
+    port = free_port()
+    env = {**os.environ, "PAPERSEARCH_DATA_DIR": str(fed_settings.data_dir), "PAPERSEARCH_PORT": str(port)}
     with serving([sys.executable, "-m", "papersearch.cli", "serve"], port, env) as base:
         yield base
 
@@ -183,3 +192,21 @@ def test_an_author_link_opens_the_author_page(server, page):
     assert page.locator("#author-name").inner_text() == name
     assert "2404.03592" in [c.get_attribute("data-arxiv") for c in page.locator("article.card").all()]
     assert page.locator(".follow .follow-btn").count() == 1 and page.locator("a.export-csv").count() == 1
+
+
+def test_the_paper_page_shows_the_korean_summary_and_the_abstract_or_says_one_is_missing(fed_server, page):
+    page.goto(f"{fed_server}/?q=" + "continual fine-tuning with CUR decomposition".replace(" ", "+"))
+    card = page.locator(f'article.card[data-arxiv="{BOTH_ID}"]')
+    assert "<mark>" in card.locator(".snippet").inner_html()  # an English query's snippet: from the abstract
+    assert "This paper introduces CURLoRA" in card.locator(".snippet").inner_text()
+    card.locator("a.similar").click()
+    page.wait_for_selector("#neighbours")
+    korean, english = page.locator("#summary"), page.locator("#abstract")
+    assert korean.is_visible() and english.is_visible()
+    assert korean.locator("h3").count() >= 2 and korean.locator(".source").inner_text() == "from the Korean digest"
+    assert "This paper introduces CURLoRA" in english.inner_text()
+    assert "Hugging Face" in english.locator(".source").inner_text() and page.locator(".missing").count() == 0
+
+    page.goto(f"{fed_server}/paper/{FEED_ONLY_ID}")
+    assert "no Korean summary yet" in page.locator("#summary .missing").inner_text()
+    assert page.locator("#summary .summary-section").count() == 0 and len(page.locator("#abstract p").inner_text()) > 200

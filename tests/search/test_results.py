@@ -31,3 +31,23 @@ def test_facets_count_topics_largest_first_without_the_unassigned():
     assert list(b.facets(np.array([0, 1, 2]))) == ["2", "1"] and b.facets(np.array([], dtype=np.int64)) == {}
     unclustered = ResultBuilder(PAPERS, np.zeros(3, dtype=bool), np.ones(3), None)
     assert unclustered.facets(np.array([0])) == {} and unclustered.result(0, 1.0, []).cluster is None
+
+
+BOTH = Paper(arxiv_id="2409.00001", title="Long Video Diffusion", dates=["2024-09-02"],
+             summary="긴 비디오를 생성하는 확산 모델을 제안합니다.", abstract="We propose a diffusion model for long video.",
+             sources={"title": "digest", "summary": "digest", "abstract": "feed", "dates": "digest+feed"})
+FEED_ONLY = Paper(arxiv_id="2501.00002", title="Video Tokenizers", dates=["2025-01-02"],
+                  abstract="A video tokenizer that compresses clips.", sources={"title": "feed", "abstract": "feed"})
+
+
+def test_the_snippet_is_cut_from_the_text_of_the_query_language_with_the_sources():
+    b = ResultBuilder([BOTH, FEED_ONLY, PAPERS[0]], np.zeros(3, dtype=bool), np.array([0.9, np.nan, 0.9]), None)
+    en = b.results(np.array([0, 1, 2]), np.ones(3), ["video"], english_share=1.0)
+    assert [r.snippet_from for r in en] == ["abstract", "abstract", "summary"]  # the last has no abstract
+    assert en[0].snippet == "We propose a diffusion model for long <mark>video</mark>."
+    ko = b.results(np.array([0, 1]), np.ones(2), ["비디오"], english_share=0.0)
+    assert [r.snippet_from for r in ko] == ["summary", "abstract"]  # the feed-only paper has no Korean summary
+    assert "<mark>비디오</mark>" in ko[0].snippet
+    assert [r.has_abstract for r in en] == [True, True, False] and en[1].agreement is None
+    assert [r.sources for r in en] == [["digest", "feed"], ["feed"], ["digest"]]  # the last: no provenance kept
+    assert b.result(0, 1.0, []).snippet_from == "summary"  # a card without a query reads the Korean summary

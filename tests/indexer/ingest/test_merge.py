@@ -3,6 +3,7 @@ rules on synthetic days, and the bundled snapshot against the real digest."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,14 @@ def test_every_paper_of_either_source_is_one_record(corpus):
     assert feed_only.dates == ["2024-06-03", "2024-06-05"] and feed_only.upvotes == 5
     assert feed_only.source == feed_only.feed_source and feed_only.source.endswith("2024-06-05.json#1")
     assert "summary" not in feed_only.sources and feed_only.sources["title"] == "feed"
+    assert [p.origins for p in papers] == [["digest", "feed"], ["digest"], ["feed"]]
+
+
+def test_origins_of_a_record_written_before_provenance(corpus):
+    """A store of an earlier release holds no per-field sources: the texts and the feed's fields say it."""
+    both, digest_only, feed_only = (replace(p, sources={}) for p in load_corpus(list(corpus))[0])
+    assert (both.origins, digest_only.origins, feed_only.origins) == (["digest", "feed"], ["digest"], ["feed"])
+    assert both.to_dict()["origins"] == ["digest", "feed"]
 
 
 def test_either_source_alone(corpus):
