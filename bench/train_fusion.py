@@ -1,6 +1,6 @@
 """Train the learned fusion (search/rankers/learned.py) on the TUNING half of the dev set only.
 
-    python bench/train_fusion.py [--data-dir DIR] [--dry-run] [--drop f1,f2] [--json]
+    python bench/train_fusion.py [--data-dir DIR] [--variant NAME] [--bags N] [--dry-run] [--drop f1,f2] [--json]
 
 One linear model for queries and one for find-similar, over z-scored features
 (search/features.py), fitted by coordinate ascent directly on mean nDCG@10 over
@@ -13,6 +13,12 @@ and pairwise logistic regression were tried first and lost to the hand-tuned
 fusion on this dev set: with generous, incomplete judgments they learn to
 separate judged papers from unjudged look-alikes, not to order the top ten.
 Writes search/rankers/fusion_weights.json with the split, the CV scores and the date.
+
+--variant picks the abstract features (issue 22; VARIANTS): "today" none, "naive" the
+abstract cosine and BM25 (zero without an abstract), "indicator" those and has_abstract,
+"fallback" the coverage-neutral forms (a title/summary stand-in without an abstract,
+z-scored apart per coverage), "fallback-pooled" the same z-scored over all rows
+(ablation), "fallback+indicator". Chosen by the CV figures on the tuning half.
 """
 from __future__ import annotations
 
@@ -34,13 +40,33 @@ from bench.quality import DEVSET, load_split  # noqa: E402
 from papersearch.settings import Settings  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
 from search.evaluation import Judged  # noqa: E402
-from search.features import QUERY_FEATURES, SEED_FEATURES  # noqa: E402
+from search.features import QUERY_FEATURES, SEED_FEATURES, FeatureSet  # noqa: E402
 from search.rankers.learned import WEIGHTS_FILE, LinearFusion, design_matrix, save_models  # noqa: E402
 
 INTERACT = ("dense_title", "dense_summary", "dense_gloss", "dense_prf", "adapted_summary", "adapted_title", "bm25_all",
-            "bm25_title", "bm25_summary", "bm25_expanded")
-QUERY_NAMES = [*QUERY_FEATURES, *(f"{f}*en" for f in INTERACT)]
-SIMILAR_NAMES = list(SEED_FEATURES)
+            "bm25_title", "bm25_summary", "bm25_expanded", "dense_abstract", "bm25_abstract", "dense_abstract_fb",
+            "bm25_abstract_fb")
+# variant -> (extra query features, extra seed features, z-score the coverage-split features apart)
+VARIANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
+    "today": ((), (), True),
+    "naive": (("dense_abstract", "bm25_abstract"), ("sim_abstract", "bm25_seed_abstract"), True),
+    "indicator": (("dense_abstract", "bm25_abstract", "has_abstract"),
+                  ("sim_abstract", "bm25_seed_abstract", "has_abstract"), True),
+    "fallback": (("dense_abstract_fb", "bm25_abstract_fb"), ("sim_abstract_fb", "bm25_seed_abstract_fb"), True),
+    "fallback-pooled": (("dense_abstract_fb", "bm25_abstract_fb"), ("sim_abstract_fb", "bm25_seed_abstract_fb"), False),
+    "fallback+indicator": (("dense_abstract_fb", "bm25_abstract_fb", "has_abstract"),
+                           ("sim_abstract_fb", "bm25_seed_abstract_fb", "has_abstract"), True),
+}
+DEFAULT_VARIANT = "fallback"
+
+
+def names_for(kind: str, variant: str = DEFAULT_VARIANT) -> list[str]:
+    """The model inputs of one variant: today's features, the variant's abstract ones, their English interactions."""
+    q_extra, s_extra, _ = VARIANTS[variant]
+    if kind == "similar":
+        return [*SEED_FEATURES, *s_extra]
+    base = [*QUERY_FEATURES, *q_extra]
+    return [*base, *(f"{f}*en" for f in INTERACT if f in base)]
 PASSES = 4
 BAGS = 8
 STEPS = (-0.4, -0.2, -0.1, -0.05, 0.05, 0.1, 0.2, 0.4)
@@ -76,11 +102,11 @@ def fit(cases, names: list[str], passes: int = PASSES) -> np.ndarray:
     return w
 
 
-def fit_bagged(cases, names: list[str], bags: int = BAGS, seed: int = 0) -> np.ndarray:
+def fit_bagged(cases, names: list[str], bags: int | None = None, seed: int = 0) -> np.ndarray:
     """Mean of `bags` coordinate-ascent fits, each on a bootstrap sample of the cases (L1-normalised)."""
     rng = np.random.default_rng(seed)
     fits = []
-    for _ in range(bags):
+    for _ in range(bags or BAGS):
         w = fit([cases[i] for i in rng.choice(len(cases), len(cases), replace=True)], names)
         fits.append(w / (np.abs(w).sum() or 1.0))
     return np.mean(fits, axis=0)
@@ -112,17 +138,21 @@ def cross_validate(cases, names: list[str], folds: int = 5, seed: int = 13) -> d
     return {"start": round(base / len(cases), 4), "fitted": round(fitted / len(cases), 4)}
 
 
-def train(engine: SearchEngine, kind: str, judged: list[Judged], drop: frozenset[str] = frozenset()) -> LinearFusion:
+def train(engine: SearchEngine, kind: str, judged: list[Judged], drop: frozenset[str] = frozenset(),
+          variant: str = DEFAULT_VARIANT) -> LinearFusion:
     from search.features import seed_features
 
     cases = []
-    names = [n for n in (QUERY_NAMES if kind == "query" else SIMILAR_NAMES) if n.partition("*")[0] not in drop]
+    names = [n for n in names_for(kind, variant) if n.partition("*")[0] not in drop]
+    split_apart = VARIANTS[variant][2]
     for j in judged:
         if kind == "query":
             fs, exclude = engine.features(j.text), None
         else:
             exclude = engine.pos_of[j.text]
             fs = seed_features(engine.view, [exclude])
+        if not split_apart:
+            fs = FeatureSet(fs.values, fs.terms, fs.expanded, fs.english_share, fs.prf)
         X = design_matrix(names, fs, None).astype(np.float64)
         gains = np.array([2.0 ** j.relevant.get(p.arxiv_id, 0) - 1 for p in engine.papers])
         ideal = float((np.sort(gains)[::-1][:10] / DISCOUNT).sum())
@@ -133,6 +163,7 @@ def train(engine: SearchEngine, kind: str, judged: list[Judged], drop: frozenset
     w = fit_bagged(cases, names) if chosen == "fitted" else np.array([START.get(n, 0.0) for n in names])
     w = w / (np.abs(w).max() or 1.0)
     info = {"trained_on": f"bench/devset tuning half ({len(cases)} cases)", "date": date.today().isoformat(),
+            "variant": variant,
             "method": f"coordinate ascent on nDCG@10, mean of {BAGS} bootstrap fits", "cv_ndcg10": cv, "chosen": chosen,
             "train_ndcg10": round(_mean_ndcg(cases, w), 4)}
     return LinearFusion({n: round(float(x), 5) for n, x in zip(names, w) if round(float(x), 5)}, info)
@@ -145,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dry-run", action="store_true", help="print the weights, do not write them")
     ap.add_argument("--out", type=Path, default=WEIGHTS_FILE, help="where to write the weights")
     ap.add_argument("--drop", default="", help="comma-separated features to leave out (ablation)")
+    ap.add_argument("--variant", choices=list(VARIANTS), default=DEFAULT_VARIANT, help="abstract features")
+    ap.add_argument("--bags", type=int, default=BAGS, help="bootstrap fits averaged (fewer: faster, noisier)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
     settings = Settings(**({"data_dir": a.data_dir} if a.data_dir else {}))
@@ -152,7 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     queries = load_split(a.devset / "queries.jsonl", "query", "tune")
     similar = load_split(a.devset / "similar.jsonl", "arxiv_id", "tune")
     drop = frozenset(x for x in a.drop.split(",") if x)
-    models = {"query": train(engine, "query", queries, drop), "similar": train(engine, "similar", similar, drop)}
+    global BAGS
+    BAGS = a.bags
+    models = {k: train(engine, k, cases, drop, a.variant) for k, cases in (("query", queries), ("similar", similar))}
     if a.json:
         print(json.dumps({k: {"weights": m.weights, "info": m.info} for k, m in models.items()}, indent=2))
     else:
