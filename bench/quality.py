@@ -2,7 +2,8 @@
 
     python bench/quality.py [--data-dir DIR] [--split tune|heldout|all] [--json]
                             [--fusion rrf|zscore] [--dense-weight W] [--title-weight W] [--expansion W]
-                            [--baseline WEIGHTS] [--models WEIGHTS] [--dump-rankings FILE]
+                            [--baseline WEIGHTS] [--models WEIGHTS] [--views V,..] [--gloss keep|zero|abstract]
+                            [--dump-rankings FILE]
 
 The dev set (bench/devset) is split once, stratified by language and kind with
 a fixed seed, into a tuning half (the only one the rankers were tuned or trained
@@ -24,6 +25,11 @@ before the abstract features (bench/baseline_fusion_weights.json) over the same 
             and similar cases whose seed has no abstract, are dropped.
 Each slice's case count is printed beside its figures; slice "feed-only" holds the
 cases with a grade-2 paper that only the feed has (no Korean summary).
+
+--gloss measures whether the English gloss view (indexer.text.gloss, ~61 s of a
+build) is redundant where an abstract exists: "zero" drops the gloss vector of every
+paper with an abstract (as if only the others were glossed), "abstract" puts the
+abstract vector in its place; in memory only, for every ranker (today's too).
 """
 from __future__ import annotations
 
@@ -73,6 +79,19 @@ def using(engine: SearchEngine, models: dict[str, LinearFusion]):
         yield
     finally:
         engine.models = old
+
+
+GLOSS_MODES = ("keep", "zero", "abstract")
+
+
+def gloss_where_abstract(engine: SearchEngine, mode: str) -> None:
+    """In memory: the gloss vectors of papers with an abstract kept, zeroed or replaced by the abstract's."""
+    view = engine.view
+    if mode == "keep" or view.gloss_vecs is None or view.has_abstract is None:
+        return
+    g = view.gloss_vecs.copy()
+    g[view.has_abstract] = 0.0 if mode == "zero" else view.abstract_vecs[view.has_abstract]
+    engine.view = dataclasses.replace(view, gloss_vecs=g)
 
 
 def run_queries(engine: SearchEngine, judged: list[Judged], methods=METHODS, dump: list[dict] | None = None,
@@ -222,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--models", type=Path, help="weights of the learned rankers (default: the shipped ones)")
     ap.add_argument("--views", default="corpus,covered,full",
                     help=f"coverage views to report, comma-separated from {','.join(VIEWS)}")
+    ap.add_argument("--gloss", choices=GLOSS_MODES, default="keep",
+                    help="gloss vectors of papers with an abstract: keep, zero, or the abstract's (experiment)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--dump-rankings", type=Path, metavar="FILE",
                     help="write each case's top 10 per ranker (ids, scores) as JSON lines")
@@ -236,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         expansion_weight=p.expansion_weight if a.expansion is None else a.expansion,
     )
     engine = SearchEngine.open(settings, params=params, models=load_models(a.models) if a.models else None)
+    gloss_where_abstract(engine, a.gloss)
     if a.title_weight is not None:
         engine.set_weights({"title": a.title_weight, "summary": 1 - a.title_weight})
     dump: list[dict] | None = [] if a.dump_rankings else None

@@ -1,6 +1,7 @@
 """Train the learned fusion (search/rankers/learned.py) on the TUNING half of the dev set only.
 
-    python bench/train_fusion.py [--data-dir DIR] [--variant NAME] [--bags N] [--dry-run] [--drop f1,f2] [--json]
+    python bench/train_fusion.py [--data-dir DIR] [--variant NAME] [--bags N] [--gloss MODE] [--out FILE]
+                                 [--dry-run] [--drop f1,f2] [--json]
 
 One linear model for queries and one for find-similar, over z-scored features
 (search/features.py), fitted by coordinate ascent directly on mean nDCG@10 over
@@ -36,12 +37,12 @@ from bench.checkout import pin_defaults_to_checkout  # noqa: E402
 
 pin_defaults_to_checkout()
 
-from bench.quality import DEVSET, load_split  # noqa: E402
+from bench.quality import DEVSET, GLOSS_MODES, gloss_where_abstract, load_split  # noqa: E402
 from papersearch.settings import Settings  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
 from search.evaluation import Judged  # noqa: E402
 from search.features import QUERY_FEATURES, SEED_FEATURES, FeatureSet  # noqa: E402
-from search.rankers.learned import WEIGHTS_FILE, LinearFusion, design_matrix, save_models  # noqa: E402
+from search.rankers.learned import WEIGHTS_FILE, LinearFusion, design_matrix, load_models, save_models  # noqa: E402
 
 INTERACT = ("dense_title", "dense_summary", "dense_gloss", "dense_prf", "adapted_summary", "adapted_title", "bm25_all",
             "bm25_title", "bm25_summary", "bm25_expanded", "dense_abstract", "bm25_abstract", "dense_abstract_fb",
@@ -76,13 +77,13 @@ START = {"dense_title": 0.14, "dense_summary": 0.56, "bm25_all": 0.3, "bm25_expa
          "sim_title": 0.2, "sim_summary": 0.8, "bm25_seed": 0.3}
 
 
-def fit(cases, names: list[str], passes: int = PASSES) -> np.ndarray:
+def fit(cases, names: list[str], passes: int = PASSES, start: dict[str, float] | None = None) -> np.ndarray:
     """Coordinate ascent on mean nDCG@10 (RankLib's CoordinateAscent, linear).
 
     Starts from the hand-tuned fusion (w0) and, feature by feature, keeps any step
     that raises the tuning cases' nDCG@10; the weights stay L1-normalised.
     """
-    w = np.array([START.get(n, 0.0) for n in names], dtype=np.float64)
+    w = np.array([(start or START).get(n, 0.0) for n in names], dtype=np.float64)
     w /= np.abs(w).sum() or 1.0
     best = _mean_ndcg(cases, w)
     for _ in range(passes):
@@ -102,12 +103,13 @@ def fit(cases, names: list[str], passes: int = PASSES) -> np.ndarray:
     return w
 
 
-def fit_bagged(cases, names: list[str], bags: int | None = None, seed: int = 0) -> np.ndarray:
+def fit_bagged(cases, names: list[str], bags: int | None = None, seed: int = 0,
+               start: dict[str, float] | None = None) -> np.ndarray:
     """Mean of `bags` coordinate-ascent fits, each on a bootstrap sample of the cases (L1-normalised)."""
     rng = np.random.default_rng(seed)
     fits = []
     for _ in range(bags or BAGS):
-        w = fit([cases[i] for i in rng.choice(len(cases), len(cases), replace=True)], names)
+        w = fit([cases[i] for i in rng.choice(len(cases), len(cases), replace=True)], names, start=start)
         fits.append(w / (np.abs(w).sum() or 1.0))
     return np.mean(fits, axis=0)
 
@@ -124,22 +126,24 @@ def _mean_ndcg(cases, w: np.ndarray) -> float:
     return out / len(cases)
 
 
-def cross_validate(cases, names: list[str], folds: int = 5, seed: int = 13) -> dict[str, float]:
+def cross_validate(cases, names: list[str], folds: int = 5, seed: int = 13,
+                   start_weights: dict[str, float] | None = None) -> dict[str, float]:
     """Query-grouped k-fold: nDCG@10 of the start weights and of the fitted weights on unseen cases."""
     order = np.random.default_rng(seed).permutation(len(cases))
     fold_of = {int(c): i % folds for i, c in enumerate(order)}
-    start = np.array([START.get(n, 0.0) for n in names])
+    start = np.array([(start_weights or START).get(n, 0.0) for n in names])
     base = fitted = 0.0
     for f in range(folds):
         train = [c for i, c in enumerate(cases) if fold_of[i] != f]
         test = [c for i, c in enumerate(cases) if fold_of[i] == f]
-        fitted += _mean_ndcg(test, fit_bagged(train, names)) * len(test)
+        fitted += _mean_ndcg(test, fit_bagged(train, names, start=start_weights)) * len(test)
         base += _mean_ndcg(test, start) * len(test)
     return {"start": round(base / len(cases), 4), "fitted": round(fitted / len(cases), 4)}
 
 
 def train(engine: SearchEngine, kind: str, judged: list[Judged], drop: frozenset[str] = frozenset(),
-          variant: str = DEFAULT_VARIANT) -> LinearFusion:
+          variant: str = DEFAULT_VARIANT, start: dict[str, float] | None = None) -> LinearFusion:
+    """One model; `start`: the weights coordinate ascent starts from and CV compares with (default START)."""
     from search.features import seed_features
 
     cases = []
@@ -157,19 +161,20 @@ def train(engine: SearchEngine, kind: str, judged: list[Judged], drop: frozenset
         gains = np.array([2.0 ** j.relevant.get(p.arxiv_id, 0) - 1 for p in engine.papers])
         ideal = float((np.sort(gains)[::-1][:10] / DISCOUNT).sum())
         cases.append((X, None, None, (j, exclude, gains, ideal)))
-    cv = cross_validate(cases, names)
+    cv = cross_validate(cases, names, start_weights=start)
     # the fit is kept only where it beat its hand-tuned start on unseen tuning cases
     chosen = "fitted" if cv["fitted"] > cv["start"] else "start"
-    w = fit_bagged(cases, names) if chosen == "fitted" else np.array([START.get(n, 0.0) for n in names])
+    w = fit_bagged(cases, names, start=start) if chosen == "fitted" else np.array([(start or START).get(n, 0.0) for n in names])
     w = w / (np.abs(w).max() or 1.0)
     info = {"trained_on": f"bench/devset tuning half ({len(cases)} cases)", "date": date.today().isoformat(),
-            "variant": variant,
+            "variant": variant, "start": "hand-tuned fusion" if start is None else "today's learned fusion",
             "method": f"coordinate ascent on nDCG@10, mean of {BAGS} bootstrap fits", "cv_ndcg10": cv, "chosen": chosen,
             "train_ndcg10": round(_mean_ndcg(cases, w), 4)}
     return LinearFusion({n: round(float(x), 5) for n, x in zip(names, w) if round(float(x), 5)}, info)
 
 
 def main(argv: list[str] | None = None) -> int:
+    global BAGS
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", type=Path)
     ap.add_argument("--devset", type=Path, default=DEVSET, help="directory with queries.jsonl and similar.jsonl")
@@ -177,17 +182,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=WEIGHTS_FILE, help="where to write the weights")
     ap.add_argument("--drop", default="", help="comma-separated features to leave out (ablation)")
     ap.add_argument("--variant", choices=list(VARIANTS), default=DEFAULT_VARIANT, help="abstract features")
+    ap.add_argument("--gloss", choices=GLOSS_MODES, default="keep",
+                    help="gloss vectors of papers with an abstract: keep, zero, or the abstract's (experiment)")
+    ap.add_argument("--start", type=Path, default=None,
+                    help="start from (and CV-compare with) these weights, e.g. bench/baseline_fusion_weights.json;"
+                         " default: the hand-tuned fusion")
     ap.add_argument("--bags", type=int, default=BAGS, help="bootstrap fits averaged (fewer: faster, noisier)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
     settings = Settings(**({"data_dir": a.data_dir} if a.data_dir else {}))
     engine = SearchEngine.open(settings)
+    gloss_where_abstract(engine, a.gloss)
     queries = load_split(a.devset / "queries.jsonl", "query", "tune")
     similar = load_split(a.devset / "similar.jsonl", "arxiv_id", "tune")
     drop = frozenset(x for x in a.drop.split(",") if x)
-    global BAGS
     BAGS = a.bags
-    models = {k: train(engine, k, cases, drop, a.variant) for k, cases in (("query", queries), ("similar", similar))}
+    starts = {k: m.weights for k, m in load_models(a.start).items()} if a.start else {}
+    models = {k: train(engine, k, cases, drop, a.variant, starts.get(k))
+              for k, cases in (("query", queries), ("similar", similar))}
     if a.json:
         print(json.dumps({k: {"weights": m.weights, "info": m.info} for k, m in models.items()}, indent=2))
     else:
