@@ -69,7 +69,7 @@ def test_learned_is_the_default_and_every_method_ranks(engine):
 def test_query_features_are_full_length_and_finite(engine):
     q = "representation finetuning 표현 미세조정"
     fs = query_features(engine.view, engine.encode_query(q), tokens(q), engine.expand(tokens(q)))
-    assert set(fs.values) == set(QUERY_FEATURES)
+    assert set(fs.values) == {*QUERY_FEATURES, *ABSTRACT_QUERY_FEATURES}
     for name, v in fs.values.items():
         assert v.shape == (engine.size,) and np.isfinite(v).all(), name
     assert 0 < fs.english_share < 1
