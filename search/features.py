@@ -23,20 +23,34 @@ Query features (why each exists):
 * title_cover: share of the query's distinct terms found in the title: a
   known-item query that names the paper.
 * log_votes: how much attention the paper got (a famous paper is the likelier target).
+* The feed's English abstract (issue 22), in two forms, so the options could be compared
+  on the dev set (docs/experiments.md): dense_abstract / bm25_abstract are the
+  cosine with the abstract's e5 passage vector and BM25 over its English words
+  (the query's terms and the lexicon's ko->en expansion: how Korean queries reach
+  it), zero where a paper has no abstract; has_abstract is the indicator. The
+  coverage-neutral forms dense_abstract_fb / bm25_abstract_fb fall back, for a paper
+  without an abstract, to its summary cosine / its title+summary BM25, and are
+  split by coverage (FeatureSet.groups): the fusion z-scores each side over its own
+  rows, so a paper without an abstract does not sink because others have one.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from search.index_view import IndexView, expand, seed_terms, title_cover
+from search.index_view import SEED_TERMS, IndexView, expand, seed_terms, title_cover
 from search.rankers.fusion import zscore
 
 QUERY_FEATURES = ("dense_title", "dense_summary", "dense_gloss", "dense_prf", "adapted_summary", "adapted_title", "bm25_all",
                   "bm25_title", "bm25_summary", "bm25_expanded", "title_cover", "log_votes")
 SEED_FEATURES = ("sim_title", "sim_summary", "sim_gloss", "sim_cross", "sim_adapted", "sim_prf", "bm25_seed", "bm25_seed_title",
                  "log_votes")
+# the abstract features (computed only when a model names them, so today's models read what they always did)
+ABSTRACT_QUERY_FEATURES = ("dense_abstract", "bm25_abstract", "has_abstract", "dense_abstract_fb", "bm25_abstract_fb")
+ABSTRACT_SEED_FEATURES = ("sim_abstract", "bm25_seed_abstract", "has_abstract", "sim_abstract_fb",
+                          "bm25_seed_abstract_fb")
 PRF_DEPTH = 10
 PRF_WEIGHT = 0.5
 
@@ -48,6 +62,7 @@ class FeatureSet:
     expanded: dict[str, float] = field(default_factory=dict)
     english_share: float = 0.0                  # share of the query's terms in Latin script
     prf: np.ndarray | None = None               # the pseudo-relevance-feedback query vector dense_prf used
+    groups: dict[str, np.ndarray] = field(default_factory=dict)  # feature -> rows z-scored apart (has an abstract)
 
 
 def _safe(x: np.ndarray) -> np.ndarray:
@@ -99,9 +114,32 @@ def query_features(view: IndexView, qvec: np.ndarray, terms: list[str], expanded
         values["title_cover"] = title_cover(view, uniq)
     if want("log_votes"):
         values["log_votes"] = view.log_votes
+    groups = _abstract_query(view, qvec, {**Counter(terms), **expanded}, ds, want, values)
     latin = sum(1 for t in uniq if t.isascii())
     return FeatureSet({k: _safe(v) for k, v in values.items()}, terms, expanded,
-                      latin / len(uniq) if uniq else 0.0, prf)
+                      latin / len(uniq) if uniq else 0.0, prf, groups)
+
+
+def _has(view: IndexView) -> np.ndarray:
+    return np.zeros(view.size, dtype=bool) if view.has_abstract is None else view.has_abstract
+
+
+def _abstract_query(view: IndexView, qvec: np.ndarray, query: dict[str, float], ds: np.ndarray, want,
+                    values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The abstract features a model asks for, into `values`; returns the coverage groups."""
+    has = _has(view)
+    if want("has_abstract"):
+        values["has_abstract"] = has.astype(np.float32)
+    if want("dense_abstract") or want("dense_abstract_fb"):
+        da = np.zeros(view.size, np.float32) if view.abstract_vecs is None else view.abstract_vecs @ qvec
+        values["dense_abstract"] = np.where(has, da, 0.0)
+        values["dense_abstract_fb"] = np.where(has, da, ds)
+    if want("bm25_abstract") or want("bm25_abstract_fb"):
+        ba = view.lexical.scores(query, "abstract")
+        values["bm25_abstract"] = ba
+        if want("bm25_abstract_fb"):
+            values["bm25_abstract_fb"] = np.where(has, ba, view.lexical.trusted_scores(query, view.suspect))
+    return {f: has for f in ("dense_abstract_fb", "bm25_abstract_fb") if f in values}
 
 
 def seed_features(view: IndexView, positions: list[int], negatives: list[int] | None = None,
@@ -148,6 +186,7 @@ def seed_features(view: IndexView, positions: list[int], negatives: list[int] | 
         return out
 
     values = sims(positions)
+    values.update(_abstract_seed(view, positions, want, values))
     if want("sim_prf"):
         first = sum(zscore(values[k], None) for k in ("sim_title", "sim_summary", "bm25_seed"))
         first[positions] = -np.inf
@@ -157,7 +196,44 @@ def seed_features(view: IndexView, positions: list[int], negatives: list[int] | 
             values["sim_prf"] = view.paper_vecs @ (v / (np.linalg.norm(v) or 1.0)).astype(np.float32)
     if negatives:
         neg = sims(negatives)
+        neg.update(_abstract_seed(view, negatives, want, neg))
         values = {k: v - 0.5 * neg[k] for k, v in values.items()}
     if want("log_votes"):
         values["log_votes"] = view.log_votes
-    return FeatureSet({k: _safe(v) for k, v in values.items()})
+    has = _has(view)
+    if want("has_abstract"):
+        values["has_abstract"] = has.astype(np.float32)
+    groups = {f: has for f in ("sim_abstract_fb", "bm25_seed_abstract_fb") if f in values}
+    return FeatureSet({k: _safe(v) for k, v in values.items()}, groups=groups)
+
+
+def _abstract_seed(view: IndexView, pos: list[int], want, sims: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Seed features from the abstract: the seeds' abstracts (a seed without one: its English title) against
+    every abstract, and BM25 with the seeds' most distinctive abstract terms besides their title+summary ones.
+    The _fb forms fall back to sim_summary / bm25_seed for rows without an abstract."""
+    out: dict[str, np.ndarray] = {}
+    has = _has(view)
+    if want("sim_abstract") or want("sim_abstract_fb"):
+        if view.abstract_vecs is None:
+            sa = np.zeros(view.size, np.float32)
+        else:
+            seed = np.where(has[pos, None], view.abstract_vecs[pos], view.title_vecs[pos]).mean(axis=0)
+            sa = view.abstract_vecs @ (seed / (np.linalg.norm(seed) or 1.0)).astype(np.float32)
+        out["sim_abstract"] = np.where(has, sa, 0.0)
+        if want("sim_abstract_fb"):
+            like = view.summary_like
+            s = like[pos].mean(axis=0)
+            out["sim_abstract_fb"] = np.where(has, sa, like @ (s / (np.linalg.norm(s) or 1.0)).astype(np.float32))
+    if want("bm25_seed_abstract") or want("bm25_seed_abstract_fb"):
+        terms = seed_terms(view, pos)
+        for p in pos:
+            if has[p]:
+                for t, w in view.lexical.top_terms(p, SEED_TERMS, "abstract").items():
+                    terms[t] = terms.get(t, 0.0) + w / len(pos)
+        ba = view.lexical.scores(terms, "abstract")
+        out["bm25_seed_abstract"] = ba
+        if want("bm25_seed_abstract_fb"):
+            base = sims["bm25_seed"] if "bm25_seed" in sims else view.lexical.trusted_scores(seed_terms(view, pos),
+                                                                                            view.suspect)
+            out["bm25_seed_abstract_fb"] = np.where(has, ba, base)
+    return out

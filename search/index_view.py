@@ -32,6 +32,9 @@ class IndexView:
     expansion_weight: float         # lexicon terms weigh this x confidence, below the query's own 1.0
     log_votes: np.ndarray
     suspect: np.ndarray             # the summary describes another paper: only the title counts
+    # the feed's English abstract (e5 passage vectors; zero rows where has_abstract is False); None: no abstracts
+    abstract_vecs: np.ndarray | None = None
+    has_abstract: np.ndarray | None = None  # which rows have an abstract (None: none do)
 
     @property
     def size(self) -> int:
@@ -44,20 +47,24 @@ class IndexView:
         return replace(self, title_vecs=self.title_vecs[rows], summary_like=self.summary_like[rows],
                        paper_vecs=self.paper_vecs[rows],
                        gloss_vecs=None if self.gloss_vecs is None else self.gloss_vecs[rows],
-                       lexical=self.lexical.take(rows), log_votes=self.log_votes[rows], suspect=self.suspect[rows])
+                       lexical=self.lexical.take(rows), log_votes=self.log_votes[rows], suspect=self.suspect[rows],
+                       abstract_vecs=None if self.abstract_vecs is None else self.abstract_vecs[rows],
+                       has_abstract=None if self.has_abstract is None else self.has_abstract[rows])
 
     @classmethod
     def of(cls, idx: LoadedIndex, suspect: np.ndarray, lexical: LexicalIndex, votes: np.ndarray,
            expansion_weight: float) -> IndexView:
         """The view of a loaded generation, its vectors combined with the weights its manifest records."""
         predict = idx.adapters.summary_predictor
+        has = idx.present.get("abstract")
+        has = has if has is not None and "abstract" in idx.vectors and has.any() else None
         return cls(
             title_vecs=idx.vectors["title"],
             summary_like=summary_like(idx.vectors["title"], idx.vectors["summary"], suspect, predict),
             paper_vecs=combine(idx.vectors, idx.manifest.weights, suspect, predict),
             gloss_vecs=idx.gloss, adapters=idx.adapters, lexical=lexical, lexicon=idx.lexicon,
             expansion_weight=expansion_weight, log_votes=np.log1p(np.maximum(votes, 0)).astype(np.float32),
-            suspect=suspect,
+            suspect=suspect, abstract_vecs=None if has is None else idx.vectors["abstract"], has_abstract=has,
         )
 
 

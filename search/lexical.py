@@ -1,4 +1,4 @@
-"""BM25 over Korean-summary morphemes and English-title words, per field, with weighted queries.
+"""BM25 over Korean-summary morphemes, English-title and English-abstract words, per field, with weighted queries.
 
 Documents are the tokens cached in the store at build time (tokenising the
 whole corpus with Kiwi takes about a minute; a search process must not).
@@ -9,7 +9,9 @@ needs (expanded terms count less than the user's own), and separate title and
 summary fields are what the learned fusion and find-similar need.
 
 Fields: "all" (title tokens repeated `title_boost` times + summary: a title hit
-counts more than one passing mention in a long summary), "title", "summary".
+counts more than one passing mention in a long summary), "title", "summary",
+"abstract" (the feed's English abstract; empty for a paper without one, so its own
+field: "all" stays what it was and the rankers decide how much an abstract hit counts).
 """
 from __future__ import annotations
 
@@ -20,11 +22,13 @@ from scipy import sparse
 
 from indexer.text.tokenize import tokens
 
-FIELDS = ("all", "title", "summary")
+FIELDS = ("all", "title", "summary", "abstract")
 
 
 class _Field:
-    def __init__(self, docs: list[list[str]], vocab: dict[str, int], k1: float, b: float):
+    def __init__(self, docs: list[list[str]], vocab: dict[str, int], k1: float, b: float, sparse_field: bool = False):
+        """`sparse_field`: a field many documents lack (the abstract): idf and average length count only the
+        documents that have it (Lucene's docCount), so its scores do not move with the corpus's coverage."""
         n = len(docs)
         rows, cols, tfs = [], [], []
         for i, d in enumerate(docs):
@@ -36,9 +40,11 @@ class _Field:
         col = np.asarray(cols, dtype=np.int64)
         row = np.asarray(rows, dtype=np.int64)
         dl = np.asarray([len(d) for d in docs], dtype=np.float32)
-        avgdl = float(dl.mean()) if n and dl.mean() > 0 else 1.0
+        has = dl > 0 if sparse_field else np.ones(n, dtype=bool)
+        avgdl = float(dl[has].mean()) if has.any() and dl[has].mean() > 0 else 1.0
         df = np.bincount(col, minlength=len(vocab)).astype(np.float32)
-        self.idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        count = int(has.sum())
+        self.idf = np.log1p((count - df + 0.5) / (df + 0.5)).astype(np.float32)
         norm = k1 * (1 - b + b * dl[row] / avgdl) if len(row) else np.empty(0, dtype=np.float32)
         w = self.idf[col] * tf / (tf + norm)
         self.matrix = sparse.csc_matrix((w.astype(np.float32), (row, col)), shape=(n, len(vocab)))
@@ -55,18 +61,20 @@ class _Field:
 
 class LexicalIndex:
     def __init__(self, title_tokens: list[list[str]], summary_tokens: list[list[str]], title_boost: int = 2,
-                 k1: float = 1.2, b: float = 0.75):
+                 k1: float = 1.2, b: float = 0.75, abstract_tokens: list[list[str]] | None = None):
         self.n = len(title_tokens)
+        abstract_tokens = abstract_tokens if abstract_tokens is not None else [[] for _ in title_tokens]
         self.vocab: dict[str, int] = {}
-        for d in (*title_tokens, *summary_tokens):
+        for d in (*title_tokens, *summary_tokens, *abstract_tokens):
             for t in d:
                 self.vocab.setdefault(t, len(self.vocab))
         docs = {
             "all": [t * title_boost + s for t, s in zip(title_tokens, summary_tokens)],
             "title": title_tokens,
             "summary": summary_tokens,
+            "abstract": abstract_tokens,
         }
-        self.fields = {f: _Field(d, self.vocab, k1, b) for f, d in docs.items()}
+        self.fields = {f: _Field(d, self.vocab, k1, b, sparse_field=f == "abstract") for f, d in docs.items()}
 
     def take(self, rows: np.ndarray) -> LexicalIndex:
         """The index of some documents only, over their own terms. Their term contributions keep the whole
@@ -79,8 +87,9 @@ class LexicalIndex:
         return out
 
     @classmethod
-    def from_fields(cls, title_tokens: list[list[str]], summary_tokens: list[list[str]], title_boost: int = 2):
-        return cls(title_tokens, summary_tokens, title_boost)
+    def from_fields(cls, title_tokens: list[list[str]], summary_tokens: list[list[str]], title_boost: int = 2,
+                    abstract_tokens: list[list[str]] | None = None) -> LexicalIndex:
+        return cls(title_tokens, summary_tokens, title_boost, abstract_tokens=abstract_tokens)
 
     def scores(self, query: str | list[str] | dict[str, float], field: str = "all") -> np.ndarray:
         """BM25 score of every document (aligned with the index rows); zeros where no term matches.

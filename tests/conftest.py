@@ -61,3 +61,21 @@ def engine(built_settings, embedder):
     e = SearchEngine.open(built_settings, embedder=embedder)
     yield e
     e.close()
+
+
+@pytest.fixture(scope="session")
+def fed_engine(tmp_path_factory, corpus_dir, embedder):
+    """A small real index of both sources (three digest days, two feed days): some papers with an English
+    abstract, some without, a few only in the feed."""
+    from indexer.pipeline.build import build_index
+    from papersearch.settings import Settings
+    from search.engine import SearchEngine
+    from tests.helpers import SLICE_DAYS, copy_feed_days
+
+    root = tmp_path_factory.mktemp("fed-engine")
+    s = Settings(corpus=[copy_days(corpus_dir, root / "digest", SLICE_DAYS),
+                         copy_feed_days(root / "feed", ["2024-09-02", "2025-01-02"])], data_dir=root / "data")
+    build_index(s, progress=False, embedder_factory=lambda _: embedder)
+    e = SearchEngine.open(s, embedder=embedder)
+    yield e
+    e.close()

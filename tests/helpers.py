@@ -156,9 +156,11 @@ def use_fake_sentence_transformer(monkeypatch, make=FakeST) -> None:
 
 
 def toy_view(titles: list[list[str]], summaries: list[list[str]], vectors: np.ndarray,
-             suspect: list[bool] | None = None, lexicon=None, votes: list[int] | None = None):
+             suspect: list[bool] | None = None, lexicon=None, votes: list[int] | None = None,
+             abstracts: list[list[str]] | None = None, abstract_vecs: np.ndarray | None = None):
     """A real IndexView over a handful of papers (real BM25, given unit vectors, no model): the rankers'
-    and features' inputs, small enough to compute the expected scores by hand."""
+    and features' inputs, small enough to compute the expected scores by hand. `abstracts` (tokens, [] for a
+    paper without one) and `abstract_vecs` (zero rows there) give it the feed's abstracts."""
     from indexer.dense.adapter import Adapters
     from indexer.text.lexicon import Lexicon
     from search.index_view import IndexView
@@ -168,9 +170,11 @@ def toy_view(titles: list[list[str]], summaries: list[list[str]], vectors: np.nd
     vecs = np.asarray(vectors, dtype=np.float32)
     return IndexView(
         title_vecs=vecs, summary_like=vecs, paper_vecs=vecs, gloss_vecs=None, adapters=Adapters({}),
-        lexical=LexicalIndex.from_fields(titles, summaries), lexicon=lexicon or Lexicon(), expansion_weight=0.4,
-        log_votes=np.log1p(np.asarray(votes or [0] * n, dtype=np.float32)),
+        lexical=LexicalIndex.from_fields(titles, summaries, abstract_tokens=abstracts), lexicon=lexicon or Lexicon(),
+        expansion_weight=0.4, log_votes=np.log1p(np.asarray(votes or [0] * n, dtype=np.float32)),
         suspect=np.asarray(suspect or [False] * n, dtype=bool),
+        abstract_vecs=None if abstract_vecs is None else np.asarray(abstract_vecs, dtype=np.float32),
+        has_abstract=None if abstracts is None else np.array([bool(a) for a in abstracts]),
     )
 
 

@@ -26,7 +26,8 @@ from search.features import query_features
 from search.follow.matching import corpus_stats
 from search.follow.models import CorpusStats, QuerySpec
 from search.index_view import IndexView
-from search.rankers.fusion import Moments, zscore_fuse, zscore_moments
+from search.rankers.fusion import zscore_fuse, zscore_moments
+from search.rankers.learned import FeatureMoments
 from search.rankers.query import METHODS, RankQuery
 
 VECTOR_CACHE = 100_000   # query vectors kept across generations (1.5 KB each; the watch cap is far below)
@@ -70,7 +71,7 @@ class RowDense:
 @dataclass(frozen=True)
 class Kept:
     """What a ranker computed over the whole corpus that rows scored alone need."""
-    moments: dict[str, Moments] = field(default_factory=dict)
+    moments: dict[str, FeatureMoments] = field(default_factory=dict)
     prf: np.ndarray | None = None
     full: np.ndarray | None = None   # a rank-based fusion (RRF) scores a row by its rank among all: keep them all
 

@@ -6,7 +6,10 @@ JSON of weights beside this module, with the split and scores it was trained
 on. A weight name "f*en" multiplies feature f by the query's share of Latin
 (English) terms, so English and Korean queries can weigh titles and summaries
 differently. Every feature is z-scored over the rows that pass the filters, so
-the ranker composes with filters like the other rankers.
+the ranker composes with filters like the other rankers. A feature the FeatureSet
+splits by coverage (`FeatureSet.groups`: the abstract features, whose rows without
+an abstract hold a title/summary stand-in) is z-scored apart on each side of the
+split, so neither side outranks the other for having an abstract at all.
 """
 from __future__ import annotations
 
@@ -27,6 +30,31 @@ class FusionModelError(ValueError):
 
 
 @dataclass(frozen=True)
+class SplitMoments:
+    """Moments of a feature split by coverage: over the live rows inside the group and over the rest."""
+    inside: Moments
+    outside: Moments
+
+
+FeatureMoments = Moments | SplitMoments
+
+
+def feature_moments(fs: FeatureSet, base: str, live: np.ndarray | None) -> FeatureMoments:
+    v, group = fs.values[base], fs.groups.get(base)
+    if group is None:
+        return moments(v, live)
+    return SplitMoments(moments(v, group if live is None else live & group),
+                        moments(v, ~group if live is None else live & ~group))
+
+
+def standardise_feature(fs: FeatureSet, base: str, m: FeatureMoments) -> np.ndarray:
+    v = fs.values[base]
+    if not isinstance(m, SplitMoments):
+        return standardise(v, m)
+    return np.where(fs.groups[base], standardise(v, m.inside), standardise(v, m.outside))
+
+
+@dataclass(frozen=True)
 class LinearFusion:
     weights: dict[str, float]
     info: dict = field(default_factory=dict, compare=False)
@@ -37,15 +65,16 @@ class LinearFusion:
         return frozenset(n.partition("*")[0] for n in self.weights)
 
     def design(self, fs: FeatureSet, live: np.ndarray | None,
-               given: dict[str, Moments] | None = None) -> np.ndarray:
+               given: dict[str, FeatureMoments] | None = None) -> np.ndarray:
         """(rows, weights) matrix of the model's inputs, in the order of `self.weights`."""
         return design_matrix(list(self.weights), fs, live, given)
 
-    def moments(self, fs: FeatureSet, live: np.ndarray | None) -> dict[str, Moments]:
+    def moments(self, fs: FeatureSet, live: np.ndarray | None) -> dict[str, FeatureMoments]:
         """Each base feature's moments over the live rows: what `score` standardises with."""
-        return {base: moments(fs.values[base], live) for base in self.features if base in fs.values}
+        return {base: feature_moments(fs, base, live) for base in self.features if base in fs.values}
 
-    def score(self, fs: FeatureSet, live: np.ndarray | None, given: dict[str, Moments] | None = None) -> np.ndarray:
+    def score(self, fs: FeatureSet, live: np.ndarray | None,
+              given: dict[str, FeatureMoments] | None = None) -> np.ndarray:
         """Scores of the rows of `fs`; with `given` moments (a whole corpus's), a few rows score as they would
         among all of them."""
         w = np.fromiter(self.weights.values(), dtype=np.float32, count=len(self.weights))
@@ -54,7 +83,7 @@ class LinearFusion:
 
 
 def design_matrix(names: list[str], fs: FeatureSet, live: np.ndarray | None,
-                  given: dict[str, Moments] | None = None) -> np.ndarray:
+                  given: dict[str, FeatureMoments] | None = None) -> np.ndarray:
     cache: dict[str, np.ndarray] = {}
     cols = []
     for name in names:
@@ -62,8 +91,7 @@ def design_matrix(names: list[str], fs: FeatureSet, live: np.ndarray | None,
         if base not in fs.values:
             raise FusionModelError(f"the fusion model needs feature {base!r}, which this ranker does not compute")
         if base not in cache:
-            v = fs.values[base]
-            cache[base] = standardise(v, moments(v, live) if given is None else given[base])
+            cache[base] = standardise_feature(fs, base, feature_moments(fs, base, live) if given is None else given[base])
         z = cache[base]
         if inter == "en":
             z = z * np.float32(fs.english_share)

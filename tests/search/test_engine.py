@@ -242,3 +242,18 @@ def test_english_view_feeds_query_and_seed_features(engine, monkeypatch):
     monkeypatch.setattr(engine, "view", dataclasses.replace(engine.view, gloss_vecs=None))
     assert not engine.features(q).values["dense_gloss"].any()
     assert len(engine.search(q).results) == 10
+
+
+@pytest.mark.model
+def test_the_engine_reads_the_abstracts_as_vectors_and_a_bm25_field(fed_engine):
+    e = fed_engine
+    has = e.view.has_abstract
+    assert has is not None and np.array_equal(has, [bool(p.abstract) for p in e.papers])
+    i = int(np.nonzero(has)[0][0])
+    word = max(set(e.view.lexical.doc_terms(i, "abstract")) - set(e.view.lexical.doc_terms(i, "all")), key=len)
+    got = e.view.lexical.scores([word], "abstract")
+    assert got[i] > 0 and not got[~has].any()
+    fs = e.features(e.papers[i].abstract[:200])
+    assert int(np.argmax(fs.values["dense_abstract"])) == i  # its own abstract's opening finds it
+    r = e.similar(e.papers[i].arxiv_id, k=5)
+    assert r.method == "learned" and e.papers[i].arxiv_id not in [x.arxiv_id for x in r.results]

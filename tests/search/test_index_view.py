@@ -82,3 +82,20 @@ def test_a_view_of_some_rows_gives_their_features_as_the_whole_view_does():
     assert whole.prf is not None and alone.prf is whole.prf
     for name, values in whole.values.items():
         np.testing.assert_allclose(alone.values[name], values[rows], rtol=0, atol=1e-7, err_msg=name)
+
+
+def test_a_view_of_some_rows_keeps_their_abstracts_and_abstract_features():
+    from search.features import query_features
+
+    abstracts = [["video", "denoising"], [], ["editing", "instruction"]]
+    avecs = np.array([[0.6, 0.8, 0], [0, 0, 0], [0, 0.6, 0.8]], dtype=np.float32)
+    view = toy_view(TITLES, SUMMARIES, VECS, abstracts=abstracts, abstract_vecs=avecs)
+    rows = np.array([2, 1])
+    part = view.take(rows)
+    assert np.array_equal(part.has_abstract, [True, False]) and np.array_equal(part.abstract_vecs, avecs[rows])
+    qvec = np.array([0.0, 0.6, 0.8], dtype=np.float32)
+    whole = query_features(view, qvec, ["editing", "video"], {"denoising": 0.4})
+    alone = query_features(part, qvec, ["editing", "video"], {"denoising": 0.4}, prf=whole.prf)
+    for name in ("dense_abstract", "dense_abstract_fb", "bm25_abstract", "bm25_abstract_fb", "has_abstract"):
+        np.testing.assert_allclose(alone.values[name], whole.values[name][rows], rtol=0, atol=1e-7, err_msg=name)
+    assert np.array_equal(alone.groups["dense_abstract_fb"], whole.groups["dense_abstract_fb"][rows])

@@ -37,7 +37,7 @@ def test_top_terms_prefers_rare_terms_of_the_document():
     top = lex.top_terms(1, n=2)
     assert list(top)[0] in {"확산", "video", "diffusion"} and len(top) == 2
     with pytest.raises(ValueError, match="unknown BM25 field"):
-        lex.scores(["x"], "abstract")
+        lex.scores(["x"], "body")
 
 
 def test_trusted_scores_ignore_a_suspect_summary():
@@ -59,3 +59,21 @@ def test_a_few_documents_taken_alone_keep_the_whole_corpus_scores():
         for q in (["kv", "압축"], {"확산": 1.0, "decoding": 0.4}, ["없는말"], ["video"]):
             np.testing.assert_allclose(part.scores(q, field), lex.scores(q, field)[rows], rtol=1e-6)  # corpus idf
     assert part.doc_terms(0) == lex.doc_terms(2) and part.top_terms(1, 3) == lex.top_terms(0, 3)
+
+
+def test_the_abstract_is_its_own_field_counted_over_the_papers_that_have_one():
+    abstracts = [["kv", "cache", "eviction", "memory"], [], ["draft", "model", "speculative", "decoding"], []]
+    lex = LexicalIndex(TITLES, SUMMARIES, abstract_tokens=abstracts)
+    plain = LexicalIndex(TITLES, SUMMARIES)
+    for field in ("all", "title", "summary"):  # the other fields do not move
+        np.testing.assert_array_equal(lex.scores(["kv", "cache", "decoding"], field),
+                                      plain.scores(["kv", "cache", "decoding"], field))
+    got = lex.scores(["eviction", "draft"], "abstract")
+    assert got[0] > 0 and got[2] > 0 and got[1] == got[3] == 0
+    assert not plain.scores(["eviction"], "abstract").any()
+    # idf and average length over the two papers with an abstract: as an index of those two alone
+    alone = LexicalIndex([TITLES[0], TITLES[2]], [SUMMARIES[0], SUMMARIES[2]], abstract_tokens=[abstracts[0], abstracts[2]])
+    np.testing.assert_allclose(got[[0, 2]], alone.scores(["eviction", "draft"], "abstract"), rtol=1e-6)
+    assert lex.top_terms(2, 2, "abstract").keys() <= {"draft", "model", "speculative", "decoding"}
+    rows = np.array([2, 1])
+    np.testing.assert_allclose(lex.take(rows).scores(["draft", "kv"], "abstract"), lex.scores(["draft", "kv"], "abstract")[rows])

@@ -92,3 +92,22 @@ def test_a_row_view_is_shared_by_the_watches_waiting_for_the_same_papers(engine)
     assert np.array_equal(a.padded[a.pick], rows) and a.view.size == a.view.lexical.n == len(a.padded)
     full = len(a.padded) - len(a.padded) % BLOCK if engine.size % BLOCK else len(a.padded)
     assert full % BLOCK == 0 and np.all(a.padded[:full:BLOCK] % BLOCK == 0)
+
+
+@pytest.mark.model
+def test_rows_with_and_without_an_abstract_score_as_in_the_whole_corpus(fed_engine):
+    e = fed_engine
+    assert e.view.has_abstract is not None and 0 < e.view.has_abstract.sum() < e.size
+    assert {"dense_abstract_fb", "bm25_abstract_fb"} & e.models["query"].features  # the shipped model reads them
+    source = EngineSource(e)
+    rows = sorted(range(0, e.size, 3), reverse=True)
+    assert e.view.has_abstract[rows].any() and not e.view.has_abstract[rows].all()
+    for query in QUERIES:
+        for filters in FILTERS[:2]:
+            spec = QuerySpec(query=query, method="learned", **filters)
+            _, full = source.query_scores(spec)
+            got, _ = source.row_scores(watch(spec, f"{query}{filters}"), rows)
+            want = full[rows]
+            fin = np.isfinite(want)
+            assert np.array_equal(np.isfinite(got), fin)
+            assert np.abs(got[fin] - want[fin]).max(initial=0.0) < 1e-5, (query, filters)

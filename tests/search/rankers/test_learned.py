@@ -3,9 +3,23 @@ import numpy as np
 import pytest
 
 from indexer.text.tokenize import tokens
-from search.features import QUERY_FEATURES, SEED_FEATURES, FeatureSet, query_features
+from search.features import (
+    ABSTRACT_QUERY_FEATURES,
+    ABSTRACT_SEED_FEATURES,
+    QUERY_FEATURES,
+    SEED_FEATURES,
+    FeatureSet,
+    query_features,
+)
 from search.limits import QueryError
-from search.rankers.learned import WEIGHTS_FILE, FusionModelError, LinearFusion, design_matrix, load_models
+from search.rankers.learned import (
+    WEIGHTS_FILE,
+    FusionModelError,
+    LinearFusion,
+    SplitMoments,
+    design_matrix,
+    load_models,
+)
 from search.rankers.query import METHODS
 from search.rankers.similar import SIMILAR_METHODS
 
@@ -34,8 +48,8 @@ def test_design_matrix_standardises_and_interacts_with_language():
 def test_shipped_weights_use_only_features_the_rankers_compute():
     models = load_models(WEIGHTS_FILE)
     assert set(models) == {"query", "similar"}
-    assert {n.partition("*")[0] for n in models["query"].weights} <= set(QUERY_FEATURES)
-    assert {n.partition("*")[0] for n in models["similar"].weights} <= set(SEED_FEATURES)
+    assert {n.partition("*")[0] for n in models["query"].weights} <= {*QUERY_FEATURES, *ABSTRACT_QUERY_FEATURES}
+    assert {n.partition("*")[0] for n in models["similar"].weights} <= {*SEED_FEATURES, *ABSTRACT_SEED_FEATURES}
     assert "tuning half" in models["query"].info["trained_on"]
 
 
@@ -55,7 +69,7 @@ def test_learned_is_the_default_and_every_method_ranks(engine):
 def test_query_features_are_full_length_and_finite(engine):
     q = "representation finetuning 표현 미세조정"
     fs = query_features(engine.view, engine.encode_query(q), tokens(q), engine.expand(tokens(q)))
-    assert set(fs.values) == set(QUERY_FEATURES)
+    assert set(fs.values) == {*QUERY_FEATURES, *ABSTRACT_QUERY_FEATURES}
     for name, v in fs.values.items():
         assert v.shape == (engine.size,) and np.isfinite(v).all(), name
     assert 0 < fs.english_share < 1
@@ -109,3 +123,22 @@ def test_rows_scored_with_the_whole_sets_moments_score_as_among_all():
     alone = FeatureSet({k: v[rows] for k, v in fs.values.items()}, english_share=fs.english_share)
     assert np.array_equal(model.score(alone, live[rows], given), whole[rows])
     assert not np.allclose(model.score(alone, live[rows])[[0, 2]], whole[rows][[0, 2]])  # their own moments differ
+
+
+def test_a_coverage_split_feature_is_standardised_apart_on_each_side():
+    # an abstract cosine (high) on rows 0-2, a summary stand-in (lower) on rows 3-5
+    v = np.array([0.80, 0.85, 0.90, 0.40, 0.45, 0.50], dtype=np.float32)
+    has = np.array([True, True, True, False, False, False])
+    split = FeatureSet({"f": v}, groups={"f": has})
+    z = design_matrix(["f"], split, None)[:, 0]
+    np.testing.assert_allclose(z[:3], z[3:], atol=1e-5)  # the best of each side ties: no side sinks
+    pooled = design_matrix(["f"], FeatureSet({"f": v}), None)[:, 0]
+    assert pooled[:3].min() > pooled[3:].max()            # pooled, every row with an abstract outranks the rest
+    model = LinearFusion({"f": 1.0})
+    live = np.array([True, True, False, True, True, True])
+    m = model.moments(split, live)["f"]
+    assert isinstance(m, SplitMoments) and m.inside[0] == pytest.approx(0.825) and m.outside[0] == pytest.approx(0.45)
+    rows = np.array([4, 1])
+    alone = FeatureSet({"f": v[rows]}, groups={"f": has[rows]})
+    np.testing.assert_array_equal(model.score(alone, live[rows], model.moments(split, live)),
+                                  model.score(split, live)[rows])
