@@ -3,8 +3,9 @@
     python bench/chaos.py [--kills 20] [--seconds 60] [--only kills,term,lock,damage,disk,load,input,access,watches]
                           [--json]
 
-Works on a small copy of the real corpus (a few day files from ../shared) in a
-temporary data dir, with the real model, real builds (`papersearch index` in a
+Works on a small copy of the real corpus (a few days of both sources from ../shared:
+the Korean digest's day files and the Hugging Face feed's `YYYY-MM-DD.json` of
+the same days, where the feed has them) in a temporary data dir, with the real model, real builds (`papersearch index` in a
 subprocess) and a real server (`papersearch serve`, uvicorn on 127.0.0.1).
 
 - kills: builds (`index --rebuild`) SIGKILLed at a random moment (half of them in
@@ -70,10 +71,34 @@ def corpus_root() -> Path:
     return Path(os.environ.get("PAPERSEARCH_CORPUS", ROOT.parent / "shared" / "corpus" / "daily_papers_ko" / "paper_logs"))
 
 
+def feed_root() -> Path:
+    return ROOT.parent / "shared" / "corpus" / "hf_daily_papers"
+
+
+def feed_of(corpus: Path) -> Path:
+    """The feed folder beside a digest copy: the second source of the same days."""
+    return corpus.parent / "feed"
+
+
+def feed_day(corpus: Path, rel: str) -> Path:
+    """The feed's file of a digest day (`2024/06/04.md` -> `feed/2024-06-04.json`)."""
+    return feed_of(corpus) / (rel.removesuffix(".md").replace("/", "-") + ".json")
+
+
 def copy_days(dest: Path, days: list[str]) -> None:
+    """Copy digest days into `dest`, and the feed's file of each day (where the feed has one) beside it."""
     for rel in days:
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(corpus_root() / rel, dest / rel)
+        src = feed_root() / feed_day(dest, rel).name
+        if src.is_file():
+            feed_of(dest).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, feed_day(dest, rel))
+
+
+def remove_day(corpus: Path, rel: str) -> None:
+    (corpus / rel).unlink()
+    feed_day(corpus, rel).unlink(missing_ok=True)
 
 
 def cli(*args: str, env: dict | None = None) -> list[str]:
@@ -81,7 +106,8 @@ def cli(*args: str, env: dict | None = None) -> list[str]:
 
 
 def env_for(data: Path, corpus: Path, **extra) -> dict:
-    return {**os.environ, "PAPERSEARCH_DATA_DIR": str(data), "PAPERSEARCH_CORPUS": str(corpus),
+    sources = [corpus, *([feed_of(corpus)] if feed_of(corpus).is_dir() else [])]
+    return {**os.environ, "PAPERSEARCH_DATA_DIR": str(data), "PAPERSEARCH_CORPUS": os.pathsep.join(map(str, sources)),
             "HF_HUB_OFFLINE": "1", **{f"PAPERSEARCH_{k.upper()}": str(v) for k, v in extra.items()}}
 
 
@@ -501,7 +527,7 @@ def watches(work: Path) -> list[dict]:
     assert build(data, corpus, "--rebuild").returncode == 0
     full = time.perf_counter() - t
     after("full rebuild")
-    (corpus / WATCH_DAY).unlink()
+    remove_day(corpus, WATCH_DAY)
     pruned = build(data, corpus, "--prune")
     after("--prune")
     copy_days(corpus, [WATCH_DAY])  # back as it was for the sections after this one, and a build to kill

@@ -3,7 +3,9 @@
     python bench/watches.py [--data-dir DIR] [--repeats 5] [--json]
 
 The watches are the dev set's queries and then paper titles (a "follow this topic" query), each with the
-default ranker. The new papers are those first featured on the index's last day (or last 5 days). Rows:
+default ranker. The new papers are those first featured on the index's last full day (or last 5 full days): a
+day counts when it brought at least half the median number of new papers of the last 60 days, so a stub day at
+the end (a feed file saved early, a lone seed) does not stand in for a day's arrivals. Rows:
 
 - matching: each watch scores only the new rows against its profile of the generation (its query vector and
   the corpus-level statistics of its ranker, search.follow.scoring) and the rule decides; the goal is 1,000
@@ -14,17 +16,21 @@ default ranker. The new papers are those first featured on the index's last day 
 - catch-up end to end: `catch_up` with its SQLite store (sync, pending, one transaction per watch), profiles
   fresh, 1,000 watches and one new day.
 
-Median of --repeats runs (profiles and encoding: one run). The header names the CPU and the encoder path.
+Median of --repeats runs (profiles and encoding: one run), in wall seconds and in this process's CPU seconds
+(what the run costs whatever else shares the cores; the goal is judged on wall time when the machine is quiet).
+The header names the CPU, the encoder path and the load average.
 """
 from __future__ import annotations
 
 import argparse
 import copy
 import json
+import os
 import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -66,18 +72,28 @@ def watch_queries(engine: SearchEngine, n: int) -> list[str]:
     return out[:n]
 
 
+def full_days(engine: SearchEngine, window: int = 60) -> list[str]:
+    """The digest days of the last `window` that brought at least half the window's median of new papers."""
+    counts = Counter(p.first_seen for p in engine.papers if p.first_seen)
+    recent = sorted(counts)[-window:]
+    floor = statistics.median(counts[d] for d in recent) / 2
+    return [d for d in recent if counts[d] >= floor]
+
+
 def new_rows(engine: SearchEngine, days: int) -> list[int]:
-    last = sorted({p.first_seen for p in engine.papers if p.first_seen})[-days:]
+    last = set(full_days(engine)[-days:])
     return [i for i, p in enumerate(engine.papers) if p.first_seen in last]
 
 
-def median_seconds(fn, repeats: int) -> float:
-    runs = []
+def median_seconds(fn, repeats: int) -> tuple[float, float]:
+    """(wall, CPU) seconds of `fn`, each the median of `repeats` runs."""
+    wall, cpu = [], []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
-        runs.append(time.perf_counter() - t)
-    return statistics.median(runs)
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def matcher(source: EngineSource, watches: list[Watch], rows: list[int], rule: ThresholdRule):
@@ -92,8 +108,10 @@ def matcher(source: EngineSource, watches: list[Watch], rows: list[int], rule: T
     return run
 
 
-def end_to_end(engine: SearchEngine, scorer: WatchScorer, queries: list[str], rows: list[int]) -> tuple[float, int]:
-    """catch_up over a fresh store whose last generation lacked `rows`: (seconds, watches that matched)."""
+def end_to_end(engine: SearchEngine, scorer: WatchScorer, queries: list[str], rows: list[int],
+               ) -> tuple[float, float, int, int]:
+    """catch_up over a fresh store whose last generation lacked `rows`: (wall and CPU seconds, watches that
+    matched something, matches)."""
     with tempfile.TemporaryDirectory(prefix="watches-bench-") as tmp:
         store = WatchStore(Path(tmp) / WATCHES_FILE, WatchCaps(per_window=len(queries)))  # one operator
         fresh = {engine.papers[i].arxiv_id for i in rows}
@@ -103,9 +121,10 @@ def end_to_end(engine: SearchEngine, scorer: WatchScorer, queries: list[str], ro
         source = EngineSource(engine, scorer)
         for w in store.watches():  # profiles fresh, as after the first catch-up of a generation
             source.row_scores(w, rows[:1])
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         report = catch_up(source, store)
-        return time.perf_counter() - t, len(report.matched)
+        wall, cpu = time.perf_counter() - t, time.process_time() - c
+        return wall, cpu, sum(1 for ms in report.matched.values() if ms), sum(map(len, report.matched.values()))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,45 +147,46 @@ def main(argv: list[str] | None = None) -> int:
                for i, q in enumerate(queries)]
     out: list[dict] = []
 
-    t = time.perf_counter()
-    for q in queries:
-        scorer.vector(engine, q)
-    out.append({"row": f"query encoding, {len(queries)} watches (once per watch and model)", "watches": len(queries),
-                "new_papers": None, "seconds": time.perf_counter() - t})
-    t = time.perf_counter()
-    for w in watches:
-        source.row_scores(w, rows[1][:1])
-    out.append({"row": f"profiles, {len(watches)} watches (once per generation)", "watches": len(watches),
-                "new_papers": None, "seconds": time.perf_counter() - t})
+    def once(row: str, n: int, new: int | None, fn) -> None:
+        wall, cpu = median_seconds(fn, 1)
+        out.append({"row": row, "watches": n, "new_papers": new, "seconds": wall, "cpu_seconds": cpu})
+
+    once(f"query encoding, {len(queries)} watches (once per watch and model)", len(queries), None,
+         lambda: [scorer.vector(engine, q) for q in queries])
+    once(f"profiles, {len(watches)} watches (once per generation)", len(watches), None,
+         lambda: [source.row_scores(w, rows[1][:1]) for w in watches])
     for d in DAYS:
         for n in WATCHES:
-            sec = median_seconds(matcher(source, watches[:n], rows[d], rule), a.repeats)
+            wall, cpu = median_seconds(matcher(source, watches[:n], rows[d], rule), a.repeats)
             out.append({"row": f"matching, {n} watches x {d} new day(s)", "watches": n, "new_papers": len(rows[d]),
-                        "seconds": sec})
+                        "seconds": wall, "cpu_seconds": cpu})
     warm = EngineSource(copy.copy(engine), scorer)  # the same generation reloaded: vectors kept, profiles rebuilt
-    t = time.perf_counter()
-    for w in watches[:100]:
-        warm.row_scores(w, rows[1][:1])
-    out.append({"row": "profiles after a reload, 100 watches (vectors kept)", "watches": 100, "new_papers": None,
-                "seconds": time.perf_counter() - t})
-    sec, matched = end_to_end(engine, scorer, queries, rows[1])
-    out.append({"row": f"catch-up end to end (SQLite), {len(queries)} watches x 1 new day ({matched} matched)",
-                "watches": len(queries), "new_papers": len(rows[1]), "seconds": sec})
+    once("profiles after a reload, 100 watches (vectors kept)", 100, None,
+         lambda: [warm.row_scores(w, rows[1][:1]) for w in watches[:100]])
+    wall, cpu, hit, matches = end_to_end(engine, scorer, queries, rows[1])
+    out.append({"row": f"catch-up end to end (SQLite), {len(queries)} watches x 1 new day ({matches} matches "
+                       f"for {hit} watches)", "watches": len(queries), "new_papers": len(rows[1]), "seconds": wall,
+                "cpu_seconds": cpu})
+    head["days"] = {d: sorted({engine.papers[i].first_seen for i in rows[d]}) for d in DAYS}
     engine.close()
+    head["load_average"] = [round(x, 2) for x in os.getloadavg()]
     goal = next(r for r in out if r["row"].startswith(f"matching, {max(WATCHES)} watches x 1 "))
-    head["goal"] = {"row": goal["row"], "seconds": goal["seconds"], "limit": 2.0, "ok": goal["seconds"] <= 2.0}
+    head["goal"] = {"row": goal["row"], "seconds": goal["seconds"], "cpu_seconds": goal["cpu_seconds"],
+                    "limit": 2.0, "ok": goal["seconds"] <= 2.0}
     if a.json:
         print(json.dumps({**head, "repeats": a.repeats, "rows": out}, indent=2))
         return 0
     print(f"CPU: {head['cpu']}; encoder {head['encoder']}; BLAS {blas}; {head['papers']} papers "
-          f"({head['generation']}); median of {a.repeats} (profiles, encoding, catch-up: one run)")
-    print(f"\n{'row':<72}{'new papers':>11}{'seconds':>9}{'ms/watch':>10}")
+          f"({head['generation']}); new day {head['days'][1][-1]}, 5 days {head['days'][5][0]} .. "
+          f"{head['days'][5][-1]}; load average {head['load_average']}; median of {a.repeats} "
+          "(profiles, encoding, catch-up: one run)")
+    print(f"\n{'row':<80}{'new papers':>11}{'seconds':>9}{'CPU s':>8}{'ms/watch':>10}")
     for r in out:
         per = 1000 * r["seconds"] / r["watches"]
-        print(f"{r['row']:<72}{r['new_papers'] if r['new_papers'] is not None else '':>11}{r['seconds']:>9.3f}"
-              f"{per:>10.2f}")
-    print(f"\ngoal: 1,000 watches x 1 new day in <= 2 s: {goal['seconds']:.2f} s "
-          f"({'met' if head['goal']['ok'] else 'NOT met'})")
+        print(f"{r['row']:<80}{r['new_papers'] if r['new_papers'] is not None else '':>11}{r['seconds']:>9.3f}"
+              f"{r['cpu_seconds']:>8.3f}{per:>10.2f}")
+    print(f"\ngoal: 1,000 watches x 1 new day in <= 2 s: {goal['seconds']:.2f} s wall, {goal['cpu_seconds']:.2f} s "
+          f"CPU ({'met' if head['goal']['ok'] else 'NOT met'} on wall time, load average {head['load_average'][0]})")
     return 0
 
 

@@ -61,8 +61,9 @@ class ScoreSource(Protocol):
     def seed_scores(self, spec: SeedsSpec) -> tuple[str, np.ndarray]:
         """(the ranker used, "more like these" score per paper; -inf for the seeds themselves)"""
 
-    def check(self, spec: Spec) -> None:
-        """InvalidWatch naming the field when the index cannot serve the spec (unknown seed, author, topic)."""
+    def check(self, spec: Spec) -> Spec:
+        """The spec as the index knows it (an author under the spelling the corpus uses most); InvalidWatch
+        naming the field when the index cannot serve it (unknown seed, author, topic)."""
 
 
 class EngineSource:
@@ -109,7 +110,7 @@ class EngineSource:
         method = self.engine.resolve_method(spec.method, SIMILAR_METHODS)
         return method, self.engine.like_scores(spec.positive, spec.negative, Filters(), method)[0]
 
-    def check(self, spec: Spec) -> None:
+    def check(self, spec: Spec) -> Spec:
         e = self.engine
         try:
             if isinstance(spec, QuerySpec):
@@ -121,14 +122,15 @@ class EngineSource:
                     for aid in getattr(spec, name):
                         if aid not in e.pos_of:
                             raise InvalidWatch(name, f"paper {aid} is not in the index")
-            elif spec.author not in self.authors:
-                raise UnknownAuthor(spec.author, self.authors.closest(spec.author))
+            else:  # "ziwei  LIU" follows, and names its feed after, "Ziwei Liu"
+                return AuthorSpec(author=self.authors.lookup(spec.author).name)
         except QueryError as exc:
             raise InvalidWatch("method", str(exc)) from None
         except FilterError as exc:
             raise InvalidWatch("cluster", str(exc).removeprefix("cluster: ")) from None
         except UnknownAuthor as exc:
             raise InvalidWatch("author", str(exc)) from None
+        return spec
 
 
 @dataclass
@@ -209,7 +211,7 @@ def create_watch(source: ScoreSource, store: WatchStore, spec: Spec, name: str |
     """Check the spec against the index, save the watch (caps apply) and backfill its recent matches.
 
     The served generation is synced first, so the new watch starts after everything the index holds."""
-    source.check(spec)
+    spec = source.check(spec)
     papers = source.papers
     hashes = {p.arxiv_id: match_hash(p) for p in papers}
     store.sync(source.generation, hashes.items())

@@ -76,6 +76,8 @@ def test_follow_papers_like_some_and_an_author_whatever_the_spelling(api):
     assert seeds.json()["name"].startswith("papers like 2404.03592")
     author = api.post("/api/watches", json={"author": "  mallory   EXAMPLE "})
     assert author.status_code == 201 and author.json()["kind"] == "author"
+    # followed, and its feed named, under the index's spelling, not the typed one
+    assert author.json()["spec"]["author"] == "Mallory Example" and author.json()["name"] == "papers by Mallory Example"
     detail = api.get(f"/api/watches/{author.json()['id']}").json()
     assert [m["arxiv_id"] for m in detail["latest"]] == [HOSTILE_ID]
     (entry,) = parsed_feed(api.get(f"/feeds/{author.json()['id']}.atom").content).entries

@@ -47,7 +47,7 @@ def test_add_list_rm_and_their_errors(private):
     like = json.loads(run(data, "watch", "add", "--like", "2404.03592", "--unlike", "2404.03653", "--json").stdout)
     assert like["kind"] == "seeds" and like["spec"]["negative"] == ["2404.03653"]
     author = run(data, "watch", "add", "--author", "mallory  EXAMPLE")
-    assert author.returncode == 0 and "watching papers by mallory EXAMPLE (author)" in author.stdout
+    assert author.returncode == 0 and "watching papers by Mallory Example (author)" in author.stdout  # the index's spelling
     assert "1 match among" in author.stdout and HOSTILE_ID in author.stdout  # backfilled from the newest days
     for args, words in [(["--like", "2101.00001"], "--like: paper 2101.00001 is not in the index"),
                         (["x", "--like", "2404.03592"], "--like does not go with this kind of watch"),
