@@ -60,8 +60,8 @@ from papersearch.settings import Settings  # noqa: E402
 
 BASE_DAYS = ["2023/11/20.md", "2024/04/05.md", "2024/09/02.md"]
 # the feed beside the digest (issue 22): a day shared with a digest day, days whose papers arrive as digest days
-# later (EXTRA_DAYS, WATCH_DAY), the wrapped day (an object, 9 repr strings) and a day of repr strings
-FEED_DAYS = ["2024-09-02", "2024-06-03", "2024-06-04", "2025-01-02", "2025-01-10", "2024-12-11"]
+# later (EXTRA_DAYS), the wrapped day (an object, 9 repr strings) and a day of repr strings
+FEED_DAYS = ["2024-09-02", "2024-06-03", "2025-01-02", "2025-01-10", "2024-12-11"]  # not WATCH_DAY: it must bring new papers
 FEED_JUNK = {"2024-12-12.json": '[{"paper": {"id": "2412.0"}}, "not a dict", 17, {"paper": {"id":',
              "2024-12-13.json": '{"error": "rate limited"}'}
 EXTRA_DAYS = ["2024/06/03.md", "2025/01/02.md", "2024/12/04.md"]
