@@ -3,9 +3,9 @@
     python bench/chaos.py [--kills 20] [--seconds 60] [--only kills,term,lock,damage,disk,load,input,access,watches]
                           [--json]
 
-Works on a small copy of the real corpus (a few days of both sources from ../shared:
-the Korean digest's day files and the Hugging Face feed's `YYYY-MM-DD.json` of
-the same days, where the feed has them) in a temporary data dir, with the real model, real builds (`papersearch index` in a
+Works on a small copy of the real corpus (a few digest day files and feed days with
+their real faults, plus a truncated and a non-list feed day, from ../shared) in a
+temporary data dir, with the real model, real builds (`papersearch index` in a
 subprocess) and a real server (`papersearch serve`, uvicorn on 127.0.0.1).
 
 - kills: builds (`index --rebuild`) SIGKILLed at a random moment (half of them in
@@ -59,6 +59,11 @@ from indexer.storage.layout import DataDir, write_atomic  # noqa: E402
 from papersearch.settings import Settings  # noqa: E402
 
 BASE_DAYS = ["2023/11/20.md", "2024/04/05.md", "2024/09/02.md"]
+# the feed beside the digest (issue 22): a day shared with a digest day, days whose papers arrive as digest days
+# later (EXTRA_DAYS), the wrapped day (an object, 9 repr strings) and a day of repr strings
+FEED_DAYS = ["2024-09-02", "2024-06-03", "2025-01-02", "2025-01-10", "2024-12-11"]  # not WATCH_DAY: it must bring new papers
+FEED_JUNK = {"2024-12-12.json": '[{"paper": {"id": "2412.0"}}, "not a dict", 17, {"paper": {"id":',
+             "2024-12-13.json": '{"error": "rate limited"}'}
 EXTRA_DAYS = ["2024/06/03.md", "2025/01/02.md", "2024/12/04.md"]
 QUERY = "video generation"
 PHASES = ("reading", "tokenising", "embedding", "clustering")
@@ -72,33 +77,30 @@ def corpus_root() -> Path:
 
 
 def feed_root() -> Path:
-    return ROOT.parent / "shared" / "corpus" / "hf_daily_papers"
-
-
-def feed_of(corpus: Path) -> Path:
-    """The feed folder beside a digest copy: the second source of the same days."""
-    return corpus.parent / "feed"
-
-
-def feed_day(corpus: Path, rel: str) -> Path:
-    """The feed's file of a digest day (`2024/06/04.md` -> `feed/2024-06-04.json`)."""
-    return feed_of(corpus) / (rel.removesuffix(".md").replace("/", "-") + ".json")
+    return Path(os.environ.get("PAPERSEARCH_FEED", ROOT.parent / "shared" / "corpus" / "hf_daily_papers"))
 
 
 def copy_days(dest: Path, days: list[str]) -> None:
-    """Copy digest days into `dest`, and the feed's file of each day (where the feed has one) beside it."""
     for rel in days:
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(corpus_root() / rel, dest / rel)
-        src = feed_root() / feed_day(dest, rel).name
-        if src.is_file():
-            feed_of(dest).mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, feed_day(dest, rel))
 
 
-def remove_day(corpus: Path, rel: str) -> None:
-    (corpus / rel).unlink()
-    feed_day(corpus, rel).unlink(missing_ok=True)
+def copy_feed(dest: Path) -> None:
+    """Real feed days with their real faults, plus a truncated day and a non-list one: every build reads both
+    sources (`env_for` lists `<corpus>/../feed` beside the digest days)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for day in FEED_DAYS:
+        shutil.copyfile(feed_root() / f"{day}.json", dest / f"{day}.json")
+    for name, body in FEED_JUNK.items():
+        (dest / name).write_text(body, encoding="utf-8")
+
+
+def _served_papers(data: Path) -> list:
+    from indexer.storage.store import PaperStore
+
+    with PaperStore(DataDir(data).current().store) as store:
+        return store.all()
 
 
 def cli(*args: str, env: dict | None = None) -> list[str]:
@@ -106,8 +108,9 @@ def cli(*args: str, env: dict | None = None) -> list[str]:
 
 
 def env_for(data: Path, corpus: Path, **extra) -> dict:
-    sources = [corpus, *([feed_of(corpus)] if feed_of(corpus).is_dir() else [])]
-    return {**os.environ, "PAPERSEARCH_DATA_DIR": str(data), "PAPERSEARCH_CORPUS": os.pathsep.join(map(str, sources)),
+    feed = corpus.parent / "feed"
+    paths = [corpus, *([feed] if feed.is_dir() else [])]
+    return {**os.environ, "PAPERSEARCH_DATA_DIR": str(data), "PAPERSEARCH_CORPUS": os.pathsep.join(map(str, paths)),
             "HF_HUB_OFFLINE": "1", **{f"PAPERSEARCH_{k.upper()}": str(v) for k, v in extra.items()}}
 
 
@@ -527,7 +530,7 @@ def watches(work: Path) -> list[dict]:
     assert build(data, corpus, "--rebuild").returncode == 0
     full = time.perf_counter() - t
     after("full rebuild")
-    remove_day(corpus, WATCH_DAY)
+    (corpus / WATCH_DAY).unlink()
     pruned = build(data, corpus, "--prune")
     after("--prune")
     copy_days(corpus, [WATCH_DAY])  # back as it was for the sections after this one, and a build to kill
@@ -567,9 +570,14 @@ def main() -> None:
     rows: list[dict] = []
     try:
         copy_days(work / "corpus", BASE_DAYS)
+        copy_feed(work / "feed")
         r = build(work / "data", work / "corpus")
         if r.returncode != 0:
             sys.exit(f"first build failed: {r.stderr[-500:]}")
+        with_abstract = sum(1 for _, p in _served_papers(work / "data") if p.abstract)
+        print(f"[chaos] index of both sources: {with_abstract} papers with an abstract", file=sys.stderr, flush=True)
+        if not with_abstract:
+            sys.exit("the first build read no feed: nothing here tests an index of both sources")
         steps = {"kills": lambda: kills(work, a.kills), "term": lambda: term(work), "lock": lambda: lock(work),
                  "damage": lambda: damage(work), "disk": lambda: disk(work), "input": lambda: fuzz_counts() + hostile(work),
                  "access": lambda: access(work), "load": lambda: load(work, a.seconds),

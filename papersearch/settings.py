@@ -77,6 +77,10 @@ class Settings(BaseSettings):
                            description="auto = int8 on ONNX Runtime (every CPU), bf16-if-native on torch; "
                                        "fp32 = the unquantised path; bf16 = torch")
     max_seq_length: int = Field(default=512, ge=16, le=512)
+    gloss_scope: str = Field(
+        default="without-abstract", pattern="^(all|without-abstract)$",
+        description="which papers get the English gloss view (indexer.text.gloss): all, or only those without an "
+                    "English abstract (the abstract is English already; saves most of the view's encoding)")
     threads: int = Field(default=0, ge=0, description="encoder threads; 0 = all cores")
     query_blas_threads: int = Field(
         default=1, ge=0, le=64,

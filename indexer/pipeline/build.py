@@ -14,7 +14,8 @@ from pathlib import Path
 
 from indexer.ingest.corpus import load_corpus
 from indexer.ingest.records import IngestReport
-from indexer.pipeline.steps import STEPS, BuildState, EmbedderFactory
+from indexer.pipeline.state import BuildState, EmbedderFactory
+from indexer.pipeline.steps import STEPS
 from indexer.pipeline.timing import stage
 from indexer.storage.layout import DataDir
 from indexer.storage.manifest import Manifest, ModelMismatchError

@@ -1,5 +1,5 @@
-"""The named steps of a build, in order: sync store, plan, embed, tokenize, assemble vectors, English view,
-write index, cluster, manifest.
+"""The named steps of a build, in order: sync store, plan, embed, tokenize, assemble vectors, English view
+(indexer.pipeline.english), write index, cluster, manifest.
 
 Each step reads and fills one `BuildState`, so the suspect mask and the combined
 index vectors are computed once and every later step uses the same ones.
@@ -11,97 +11,29 @@ import gc
 import os
 import sqlite3
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from indexer.dense.adapter import ADAPTER_VERSION, Adapters
+from indexer.dense.adapter import ADAPTER_VERSION
 from indexer.dense.agreement import agreement_scores
-from indexer.dense.suspicion import Suspicion, judge_summaries
+from indexer.dense.suspicion import judge_summaries
 from indexer.dense.vectors import PREDICTED_SCALE, TITLE_ONLY_SCALE, combine, field_weights
-from indexer.ingest.records import Paper
-from indexer.pipeline.corpus_fits import adapters_for, cluster_topics, lexicon_for, refit_needed
+from indexer.pipeline.corpus_fits import adapters_for, cluster_topics, lexicon_for
 from indexer.pipeline.encoding import encode_jobs
-from indexer.pipeline.fields import FieldPlan, OldVectors, assemble, load_old, plan_fields
+from indexer.pipeline.english import english_view, glosses_missing
+from indexer.pipeline.fields import assemble, load_old, plan_fields
 from indexer.pipeline.lexical_cache import Background, stale_tokens, warm_up_tokens
+from indexer.pipeline.state import BuildState
 from indexer.pipeline.timing import stage
 from indexer.storage.ann import FaissANN
-from indexer.storage.layout import Generation
 from indexer.storage.manifest import Manifest, corpus_hash
 from indexer.storage.store import PaperStore
-from indexer.text import gloss
-from indexer.text.gloss import GLOSS_VERSION, gloss_text
-from indexer.text.lexicon import LEXICON_VERSION, Lexicon
-from indexer.text.passages import FIELDS, field_text
+from indexer.text.gloss import GLOSS_VERSION
+from indexer.text.lexicon import LEXICON_VERSION
+from indexer.text.passages import FIELDS
 from indexer.text.tokenize import TOKENIZER_VERSION
-from papersearch.settings import Settings
-
-EmbedderFactory = Callable[[Settings], "object"]
-
-
-@dataclass
-class BuildState:
-    gen: Generation
-    prev: Generation | None
-    prev_manifest: Manifest | None
-    papers: list[Paper]
-    settings: Settings
-    rebuild: bool
-    prune: bool
-    progress: bool
-    factory: EmbedderFactory
-    # filled by the steps
-    rows: list[tuple[int, Paper]] = field(default_factory=list)
-    hashes_before: dict[int, tuple[str, dict[str, str] | None]] = field(default_factory=dict)  # row id -> hashes
-    old: OldVectors = field(default_factory=OldVectors)             # served generation's vectors per field
-    pruned: int = 0
-    ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    plan: FieldPlan = field(default_factory=lambda: FieldPlan({}, []))  # what to encode, per field
-    embedder: object | None = None
-    model_fp: dict = field(default_factory=dict)
-    dim: int = 0
-    precision: str = "unknown"
-    encoder: str = "unknown"           # engine-precision of every vector in the generation (never mixed)
-    fresh: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
-    per_field: dict[str, np.ndarray] = field(default_factory=dict)
-    presence: dict[str, np.ndarray] = field(default_factory=dict)   # field -> which rows have that vector
-    agreement: np.ndarray | None = None
-    suspect: np.ndarray | None = None
-    suspicion: Suspicion | None = None   # the abstract decides where a paper has one (indexer.dense.suspicion)
-    content_hash: str = ""
-    lexicon: Lexicon | None = None
-    adapters: Adapters | None = None
-    stages: dict[str, dict[str, float]] = field(default_factory=dict)  # name -> seconds, peak MB so far
-    lexical_todo: list[tuple[int, Paper]] = field(default_factory=list)  # papers whose Kiwi tokens are stale
-    lexical: Background | None = None      # Kiwi tokens of new/changed papers, computed beside the encoding
-    weights: dict[str, float] = field(default_factory=dict)
-    index_vectors: np.ndarray | None = None
-    gloss_encoded: int = 0
-    _lexical_tokens: dict[int, tuple[list[str], list[str]]] | None = None
-
-    def model(self):
-        """The embedder, loaded on first need: a build with nothing new may still need it (topic labels on a
-        re-cluster, the glosses of an index built before them). Whoever loads it first, another model's
-        weights are refused against the served generation (the `--rebuild` hint)."""
-        if self.embedder is None:
-            with stage(self.stages, "model load"):
-                self.embedder = self.factory(self.settings)
-            if self.prev_manifest is not None and not self.rebuild:
-                self.prev_manifest.check_model(self.settings.model, self.embedder.fingerprint)
-        return self.embedder
-
-    def encode_queries(self, texts: list[str]) -> np.ndarray:
-        return self.model().encode_queries(texts)
-
-    def lexical_tokens(self) -> dict[int, tuple[list[str], list[str]]]:
-        """Row id -> (title, summary) Kiwi tokens from the new store, read once (after `tokenize`)."""
-        if self._lexical_tokens is None:
-            with PaperStore(self.gen.store) as store:
-                self._lexical_tokens = store.lexical_tokens()
-        return self._lexical_tokens
 
 
 def sync_store(b: BuildState) -> None:
@@ -146,7 +78,7 @@ def embed(b: BuildState) -> None:
 
     Kiwi (and the topic code's imports) start in a thread once the model is loaded: both
     loads hold the GIL, while encoding releases it (a full build: 15 s of Kiwi hidden)."""
-    if not (b.plan.todo or not b.prev_manifest or _glosses_missing(b.prev_manifest)):
+    if not (b.plan.todo or not b.prev_manifest or glosses_missing(b.prev_manifest)):
         if b.lexical_todo:
             b.lexical = Background(warm_up_tokens, b.lexical_todo)
         return
@@ -197,42 +129,6 @@ def assemble_vectors(b: BuildState) -> None:
                               b.adapters.summary_predictor)
 
 
-def _glosses_missing(manifest: Manifest) -> bool:
-    """A served generation without this version's glosses: the next build encodes them all, so it loads
-    the model in `embed`, where an encoder change is caught (int8 glosses never sit beside fp32 vectors)."""
-    return (manifest.extra.get("gloss") or {}).get("version") != GLOSS_VERSION
-
-
-def english_view(b: BuildState) -> None:
-    """Each paper's English gloss vector (indexer.text.gloss): kept while its title, its summary and its suspect
-    flag (a suspect summary is not glossed) are unchanged (a new abstract does not touch it); all redone on a
-    rebuild, when more than a tenth of the papers are new, or for another gloss version."""
-    lex = b.lexical_tokens()
-    old, old_suspect = None, None
-    if b.prev_manifest is not None and not _glosses_missing(b.prev_manifest) and not refit_needed(b.prev, b.ids, b.rebuild):
-        try:
-            old = gloss.load(b.prev.path)
-            old_suspect = Suspicion.load(b.prev, b.prev_manifest.extra).suspect
-        except (OSError, ValueError):  # unreadable: encode them all
-            old = None
-    vectors = np.zeros((len(b.rows), b.dim), dtype=np.float32)
-    todo = []
-    for i, ((rid, p), sus) in enumerate(zip(b.rows, b.suspect)):
-        glossed = not ({"title", "summary"} & b.fresh.get(rid, {}).keys())
-        j = b.old.rows.get(rid) if old is not None and glossed else None
-        if j is not None and j < len(old) and j < len(old_suspect) and old_suspect[j] == sus:
-            vectors[i] = old[j]
-        else:
-            todo.append((i, gloss_text(field_text(p, "title"), lex.get(rid, ([], []))[1], b.lexicon, bool(sus))))
-    if todo:
-        fresh = encode_jobs(b.model(), {"gloss": todo}, b.settings.batch_size, b.progress, b.stages,
-                            desc="English glosses")
-        for i, _ in todo:
-            vectors[i] = fresh[i]["gloss"]
-    b.gloss_encoded = len(todo)
-    gloss.save(b.gen.path, vectors)
-
-
 def write_index(b: BuildState) -> None:
     with stage(b.stages, "writes"):
         ann = FaissANN(b.dim)
@@ -263,7 +159,8 @@ def write_manifest(b: BuildState) -> None:
                "title_only_scale": TITLE_ONLY_SCALE, "predicted_scale": PREDICTED_SCALE,
                "precision": b.precision, "encoder": b.encoder,
                "lexicon": {"version": LEXICON_VERSION, "tokenizer": TOKENIZER_VERSION, "terms": len(b.lexicon)},
-               "gloss": {"version": GLOSS_VERSION, "encoded": b.gloss_encoded},
+               "gloss": {"version": GLOSS_VERSION, "encoded": b.gloss_encoded, "scope": b.settings.gloss_scope,
+                         "without": int((~b.gloss_present).sum())},
                "adapter": {"version": ADAPTER_VERSION, "maps": sorted(b.adapters.maps),
                            "sha": b.adapters.fingerprint() if b.adapters.maps else None}},
     )

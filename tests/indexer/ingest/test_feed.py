@@ -100,6 +100,47 @@ def test_bad_items_are_skipped_with_one_warning_each_naming_file_and_position(tm
     assert not (Path.cwd() / "pwned").exists()  # literal_eval, never eval
 
 
+def test_repr_strings_of_non_objects_are_skipped_and_a_wrapped_repr_item_is_unwrapped(tmp_path):
+    wrapped = item("2412.00001", title="A Hard-\nWrapped  Title", abstract="First line\nsecond line.\n\nNext.")
+    wrapped["paper"]["upvotes"] = None
+    junk = [repr([1, 2]), "None", repr("just text"), repr(("2412.00002",)), "{'paper': {'id': 'not-an-id'}}"]
+    day = write_day(tmp_path / "feed", "2024-12-11", [repr(wrapped), *junk])
+    got = parse_feed_file(day)
+    assert [i.arxiv_id for i in got.items] == ["2412.00001"] and got.items_skipped == len(junk)
+    one = got.items[0]
+    assert (one.title, one.abstract, one.upvotes) == ("A Hard- Wrapped Title", "First line second line.\n\nNext.",
+                                                       None)
+    kinds = [w.split("skipped (")[1] for w in got.warnings]
+    # "None" reads as nothing at all: skipped as unreadable
+    assert kinds[:4] == ["a list, not an object)", "neither a JSON object nor a Python literal)", "a str, not an object)",
+                         "a tuple, not an object)"] and kinds[4].startswith("no arXiv id")
+
+
+def test_odd_field_values_are_dropped_not_trusted(tmp_path):
+    odd = item("2406.00001")
+    odd["paper"].update(upvotes=True, authors="Ada Lovelace")
+    odd["thumbnail"] = "javascript:alert(1)"
+    neg = item("2406.00002")
+    neg["paper"]["upvotes"] = -3
+    neg["paper"]["authors"] = [{"name": " Ada\n Lovelace "}, {"name": "Ada Lovelace"}, "Alan", {"name": None}]
+    text = item("2406.00003")
+    text["paper"]["upvotes"] = "12"
+    got = parse_feed_file(write_day(tmp_path / "feed", "2024-06-03", [odd, neg, text]))
+    a, b, c = got.items
+    assert (a.upvotes, a.authors, a.thumbnail_url) == (None, [], None)
+    assert (b.upvotes, b.authors) == (None, ["Ada Lovelace"]) and c.upvotes is None and got.warnings == []
+
+
+def test_a_wrapped_day_with_bad_items_inside_reads_the_good_ones(tmp_path):
+    body = {"status": "success", "date": "2025-01-10", "count": 3,
+            "data": [repr(item("2501.00001")), "{'paper': ", 5, item("2501.00002")]}
+    got = parse_feed_bytes(json.dumps(body).encode(), "feed/x.json")  # no date in the name: the object's
+    assert [i.arxiv_id for i in got.items] == ["2501.00001", "2501.00002"]
+    assert {i.date for i in got.items} == {"2025-01-10"} and got.items_skipped == 2
+    assert got.warnings[0] == "feed/x.json: a day wrapped in an object; its 'data' list read"
+    assert [w.split(": ")[1] for w in got.warnings[1:]] == ["item 2", "item 3"]
+
+
 def test_a_file_that_is_no_list_is_named_and_skipped(tmp_path):
     for body in ({"error": "Invalid date"}, "7", '{"status": "success", "data": "none"}', '[{"paper": ',
                  "\x00\x01binary", ""):

@@ -64,8 +64,8 @@ def fed(tmp_path_factory, corpus_dir, embedder):
     s1 = Settings(corpus=[digest], data_dir=root / "data")
     first = build_index(s1, progress=False, embedder_factory=lambda _: embedder)
     idx = open_index(s1.data_dir)
-    old = {p.arxiv_id: {f: idx.vectors[f][i].copy() for f in ("title", "summary")}
-           for i, (_, p) in enumerate(idx.store.all())}
+    old = {p.arxiv_id: {"title": idx.vectors["title"][i].copy(), "summary": idx.vectors["summary"][i].copy(),
+                        "gloss": idx.gloss[i].copy()} for i, (_, p) in enumerate(idx.store.all())}
     idx.close()
     as_previous_release(s1.data_dir)
     feed = copy_feed_days(root / "feed", FEED_DAYS)
@@ -87,12 +87,21 @@ def test_first_build_with_the_feed_embeds_abstracts_and_feed_only_titles_nothing
     assert not old_passages & set(texts)  # not one title or summary of the existing index was re-encoded
     abstracts = {field_text(p, "abstract") for p in papers if p.abstract}
     glosses = len(texts) - sum(r.encoded.values())
-    assert abstracts <= set(texts) and glosses == 3  # the new rows' English views, nobody else's
+    # gloss_scope without-abstract (the default): the new rows all have an abstract, so no English view is encoded
+    assert abstracts <= set(texts) and glosses == 0
     idx = open_index(s.data_dir)
     try:
+        gloss_present = np.load(DataDir(s.data_dir).current().presence("gloss"))
         for i, (_, p) in enumerate(idx.store.all()):
             if p.arxiv_id in old:  # carried over bit for bit
                 assert all(np.array_equal(idx.vectors[f][i], old[p.arxiv_id][f]) for f in ("title", "summary"))
+            # an abstract drops the paper's English view; every other paper keeps its own
+            assert gloss_present[i] == (not p.abstract)
+            if p.abstract:
+                assert not idx.gloss[i].any()
+            else:
+                assert np.array_equal(idx.gloss[i], old[p.arxiv_id]["gloss"])
+        assert idx.manifest.extra["gloss"]["without"] == report.with_abstract > 0
         assert idx.manifest.fields == list(FIELDS) and idx.manifest.extra["encoded"] == r.encoded
     finally:
         idx.close()
@@ -154,4 +163,23 @@ def test_a_refetched_day_with_a_revised_abstract_encodes_that_abstract_only(fed,
         assert p.upvotes == items[0]["paper"]["upvotes"] and p.abstract.endswith("We also release the code.")
     finally:
         idx.close()
+    assert verify(s.data_dir, s.corpus).ok
+
+
+def test_gloss_scope_all_encodes_the_views_of_papers_with_an_abstract_and_nothing_else(fed, embedder):
+    s, *_ = fed
+    counting = Counting(embedder)
+    r = build_index(s.model_copy(update={"gloss_scope": "all"}), progress=False,
+                    embedder_factory=lambda _: counting)
+    papers, report = load_corpus(s.corpus)
+    assert r.encoded == {} and len(counting.texts) == report.with_abstract  # their views, nothing else
+    idx = open_index(s.data_dir)
+    try:
+        assert idx.gloss.any(axis=1).all() and idx.manifest.extra["gloss"] == {
+            "version": idx.manifest.extra["gloss"]["version"], "encoded": report.with_abstract, "scope": "all",
+            "without": 0}
+    finally:
+        idx.close()
+    back = build_index(s, progress=False, embedder_factory=lambda _: counting)  # and back: nothing is encoded
+    assert back.encoded == {} and len(counting.texts) == report.with_abstract
     assert verify(s.data_dir, s.corpus).ok

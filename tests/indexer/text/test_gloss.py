@@ -21,3 +21,14 @@ def test_suspect_summary_is_not_glossed():
     assert gloss_text("Title", ["증류"], LEX, suspect=True) == "Title"
     assert gloss_text("Title", ["증류"], LEX, suspect=False) == "Title. distillation"
     assert gloss_text("Title", ["모델"], LEX, suspect=False) == "Title"
+
+
+def test_scope_decides_who_gets_a_view():
+    import pytest
+
+    from indexer.text.gloss import in_scope
+
+    assert in_scope(True, "all") and in_scope(False, "all")
+    assert in_scope(False, "without-abstract") and not in_scope(True, "without-abstract")
+    with pytest.raises(ValueError, match="gloss scope"):
+        in_scope(True, "some")
