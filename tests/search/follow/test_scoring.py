@@ -68,7 +68,8 @@ def test_profiles_are_built_once_per_generation_and_vectors_survive_a_reload(eng
     w = watch(QuerySpec(query=QUERIES[1]))
     first, _ = source.row_scores(w, rows)
     again, _ = source.row_scores(w, rows[:5])
-    assert scorer.refreshed == 1 and np.array_equal(again, first[:5])
+    # the same profile: equal up to float32 rounding (BLAS sums a 5-row block in another order, ~1e-7)
+    assert scorer.refreshed == 1 and np.allclose(again, first[:5], atol=1e-5)
     changed = watch(QuerySpec(query=QUERIES[1], min_votes=5))  # an edited spec is profiled again
     source.row_scores(changed, rows)
     assert scorer.refreshed == 2
