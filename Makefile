@@ -23,10 +23,10 @@ $(STAMP): pyproject.toml
 index: install
 	$(BIN)/papersearch index
 
-# builds the index first when the data dir (PAPERSEARCH_DATA_DIR, default ./data) has none
+# with no index in the data dir (PAPERSEARCH_DATA_DIR, default ./data): a quick first pass (keywords, titles) is
+# served within about a minute and the rest is built beside the server and swapped in (`serve --build`)
 serve: install
-	@$(BIN)/python -c "from indexer.storage.layout import DataDir; from papersearch.settings import Settings; raise SystemExit(DataDir(Settings().data_dir).current() is None)" || $(BIN)/papersearch index
-	$(BIN)/papersearch serve
+	$(BIN)/papersearch serve --build
 
 lint: install
 	$(BIN)/ruff check .

@@ -58,6 +58,18 @@ class SimilarRequest(BaseModel):
                            description="votes / recency: the relevant head re-sorted (as search does); blend")
 
 
+class BuildInfo(BaseModel):
+    phase: Literal["quick", "full"]
+    running: bool = Field(description="false: the build failed (error) or its process is gone")
+    step: str = Field(description="the build step: parse, sync_store, plan, embed, ... write_manifest")
+    encoding: str = Field(description="what the step is encoding (summary, abstract, title, gloss), if anything")
+    percent: float | None = Field(description="of the step's encoding work")
+    eta_s: float | None = Field(description="the step's remaining seconds at its pace so far")
+    elapsed_s: float
+    started_at: str
+    error: str | None = None
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded", "unavailable"] = Field(
         description="degraded: serving an older generation than CURRENT names, or CURRENT is damaged")
@@ -67,6 +79,15 @@ class Health(BaseModel):
     generation: str | None = Field(description="the generation being served")
     current: str | None = Field(default=None, description="the generation CURRENT names")
     error: str | None = Field(default=None, description="why the newest generation is not served, naming the file")
+    complete: bool = Field(default=True, description="false while a quick first pass is served: lexical search and "
+                                                     "title vectors, the rest being built")
+    pending: list[str] = Field(default_factory=list, description="what the served index still lacks (summary, "
+                                                                 "abstract, gloss, adapters, topics, suspect flags)")
+    rankers_live: list[str] = Field(default_factory=list, description="rankers answering now (method= names; "
+                                                                      "find-similar's prefixed similar-)")
+    rankers_pending: list[str] = Field(default_factory=list, description="rankers live once the build is done")
+    build: BuildInfo | None = Field(default=None, description="the build running in the data dir, or the last "
+                                                              "one that failed; null when none")
 
 
 class TopicOrder(str, Enum):

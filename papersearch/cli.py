@@ -20,6 +20,7 @@ from indexer.storage.manifest import ModelMismatchError
 from indexer.storage.store import StoreError
 from models.interface import ModelError
 from models.loading import embedder_for
+from papersearch import build_beside
 from papersearch.cli_common import (
     UserError,
     console,
@@ -30,6 +31,7 @@ from papersearch.cli_common import (
     print_json,
     print_kv_table,
 )
+from papersearch.settings import Settings
 
 # uvicorn closes idle keep-alive connections after 5 s by default; a client reusing one at that moment gets a
 # reset (chaos bench: 1-2 ReadErrors in ~20,000 requests while builds slowed the server); idle clients are cheap
@@ -68,6 +70,11 @@ def index(
         help="Topics: graph | kmeans | hdbscan [env PAPERSEARCH_CLUSTER_METHOD]")] = None,
     cluster_resolution: Annotated[float | None, typer.Option(
         help="Topics (graph): higher gives more, smaller topics [env PAPERSEARCH_CLUSTER_RESOLUTION]")] = None,
+    quick: Annotated[bool, typer.Option(
+        help="First build: publish its next stage only (no index: keyword search, under a minute; then the title "
+             "vectors); a plain `papersearch index` adds the rest. On a complete index, builds as usual")] = False,
+    staged: Annotated[bool, typer.Option(
+        help="Publish every quick stage as it is done, then the rest (a first build searchable early)")] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Parse the corpus and (incrementally) embed and index every paper."""
@@ -77,7 +84,14 @@ def index(
             existing_path(c, "corpus")
         s = make_settings(corpus=corpus or None, data_dir=data_dir, model=model, batch_size=batch_size,
                           cluster_method=cluster_method, cluster_resolution=cluster_resolution)
-        r = build_index(s, rebuild=rebuild, prune=prune, progress=not json_out)
+        r = build_index(s, rebuild=rebuild, prune=prune, progress=not json_out, quick=quick or staged)
+        while staged and r.pending:
+            if json_out:
+                print_json(r.to_dict())
+            else:
+                err.print(f"published generation {r.generation} in {r.seconds:.1f} s; still to come: "
+                          f"{', '.join(r.pending)}", highlight=False)
+            r = build_index(s, progress=not json_out, quick=True)
     from papersearch.watch_cli import catch_up_after_build  # the search side: after the build has published
 
     try:
@@ -204,12 +218,30 @@ def serve(
     host: Annotated[str | None, typer.Option(help="bind address [env PAPERSEARCH_HOST]")] = None,
     port: Annotated[int | None, typer.Option(help="port [env PAPERSEARCH_PORT]")] = None,
     workers: Annotated[int | None, typer.Option(help="server processes [env PAPERSEARCH_WORKERS]")] = None,
+    build: Annotated[bool, typer.Option(
+        help="Build what is missing: with no index, keyword search is served within about a minute, the title "
+             "vectors and the rest are built beside the server and swapped in (what `make serve` runs)")] = False,
 ) -> None:
     """Serve the API and the web page (http://127.0.0.1:8000/ by default)."""
     with friendly_errors(KNOWN_ERRORS):
         s = make_settings(data_dir=data_dir, host=host, port=port, workers=workers)
+        if build and DataDir(s.data_dir).current() is None:
+            err.print("no index yet: keyword search first (a quick pass), the title vectors and the rest beside "
+                      "the server", highlight=False)
+            r = build_index(s, quick=True)
+            err.print(f"quick pass published in {r.seconds:.1f} s ({r.papers} papers; "
+                      + " · ".join(f"{k} {v['seconds']:.1f}s" for k, v in r.stages.items() if v["seconds"] >= 0.5)
+                      + ")", highlight=False)
         if DataDir(s.data_dir).current() is None:
             raise UserError(f"no index in {s.data_dir}; build one with `papersearch index` (or run `make serve`)")
+    child = build_beside.start(s) if build and build_beside.pending(s.data_dir) else None
+    try:
+        _serve(s)
+    finally:
+        build_beside.stop(child)
+
+
+def _serve(s: Settings) -> None:
     import uvicorn
 
     from api.main import create_app

@@ -32,7 +32,7 @@ from search.features import FeatureSet, query_features
 from search.filters import FilterColumns, Filters
 from search.index_view import IndexView, expand
 from search.lexical import LexicalIndex
-from search.limits import NotFoundError, QueryError, check, check_k, check_method, valid_text
+from search.limits import NotFoundError, QueryError, check, check_k, check_method, live_rankers, valid_text
 from search.rankers.fusion import top
 from search.rankers.learned import LinearFusion, load_models
 from search.rankers.query import METHODS, RankQuery
@@ -72,6 +72,10 @@ class SearchEngine:
         # seems to describe another paper
         self.suspicion: Suspicion = idx.suspicion()
         self.suspect, self.flagged = self.suspicion.suspect, self.suspicion.flagged
+        # a quick first pass (`index --quick`) has judged no summary yet: lexical search trusts them all meanwhile
+        self.pending: list[str] = idx.manifest.pending
+        if self.pending:
+            self.suspect = np.zeros(len(self.suspect), dtype=bool)
         self.view = IndexView.of(idx, self.suspect, self._lexical_index(), self.columns.votes,
                                  self.params.expansion_weight)
         self.dense = DenseSearch(idx.ann, self.rids)
@@ -204,9 +208,10 @@ class SearchEngine:
                               results=self.results.results(pos, scores, highlight, english))
 
     def resolve_method(self, method: str | None, allowed: Registry) -> str:
-        """The requested ranker, validated; by default the learned one where its weights ship."""
+        """The requested ranker, validated; by default the learned one where it ships and is live (search.limits)."""
         kind, fallback = ("similar", "dense") if allowed is SIMILAR_METHODS else ("query", "hybrid")
-        return check_method(method, allowed, kind in self.models, fallback)
+        return check_method(method, allowed, kind in self.models, fallback, live_rankers(self.pending, allowed.names()),
+                             f"the index is still being built ({', '.join(self.pending)} pending)")
 
     def similar(self, arxiv_id: str, k: int = 10, filters: Filters = Filters(), method: str | None = None,
                 mode: RankMode = RankMode.relevance) -> SearchResponse:

@@ -43,12 +43,30 @@ def check(query: str, k: int) -> tuple[str, list[str]]:
     return q, notices
 
 
-def check_method(method: str | None, allowed: Collection[str], learned_ships: bool, fallback: str) -> str:
-    """The requested ranker, validated; by default the learned one where its weights ship, else `fallback`."""
+def live_rankers(pending: Collection[str], names: Collection[str]) -> list[str] | None:
+    """The rankers a partial index (a quick first pass, `pending` what it lacks) can answer with; None: all.
+    Keywords alone: lexical; with the title vectors: every ranker but the learned one, which reads the rest."""
+    if not pending:
+        return None
+    return [m for m in names if m == "lexical" or ("title" not in pending and m != "learned")]
+
+
+def check_method(method: str | None, allowed: Collection[str], learned_ships: bool, fallback: str,
+                 live: Collection[str] | None = None, not_live: str = "") -> str:
+    """The requested ranker, validated; by default the learned one where its weights ship, else `fallback`, each
+    only where it is `live` (None: all are; else lexical). A ranker not live yet is refused with `not_live`."""
+    def is_live(m: str) -> bool:
+        return live is None or m in live
+
     if method is None:
-        return "learned" if learned_ships else fallback
+        if learned_ships and is_live("learned"):
+            return "learned"
+        return fallback if is_live(fallback) else "lexical"
     if method not in allowed:
         raise QueryError(f"method must be one of {', '.join(allowed)}, got {method!r}")
     if method == "learned" and not learned_ships:
         raise QueryError("no learned ranker is installed (search/rankers/fusion_weights.json); choose another method")
+    if not is_live(method):
+        raise QueryError(f"the {method} ranker is not live yet: {not_live}; choose {', '.join(live or [])}, "
+                         "or wait for the build")
     return method

@@ -79,3 +79,18 @@ def fed_engine(tmp_path_factory, corpus_dir, embedder):
     e = SearchEngine.open(s, embedder=embedder)
     yield e
     e.close()
+
+
+@pytest.fixture(scope="session")
+def quick_settings(tmp_path_factory, corpus_dir, embedder):
+    """A first build's two quick stages (`index --quick` twice: keywords, then title vectors) over both sources,
+    real model: what a server serves while the rest is built."""
+    from indexer.pipeline.build import build_index
+    from papersearch.settings import Settings
+
+    root = tmp_path_factory.mktemp("quick-pass")
+    s = Settings(corpus=[copy_days(corpus_dir, root / "digest", SLICE_DAYS), copy_feed_days(root / "feed", FED_FEED_DAYS)],
+                 data_dir=root / "data")
+    for _ in range(2):
+        build_index(s, progress=False, quick=True, embedder_factory=lambda _: embedder)
+    return s

@@ -18,6 +18,10 @@ router = APIRouter(prefix="/api", tags=["clusters"])
 def require(e: SearchEngine) -> TopicView:
     topics = e.topics
     if topics is None:
+        if e.pending:  # a quick first pass: the build beside the server clusters
+            raise HTTPException(status_code=503, detail="topics are not built yet: the index is still being built "
+                                                        "(/healthz says how far); try again when it is complete",
+                                headers={"Retry-After": "60"})
         raise HTTPException(status_code=404, detail="this index has no topic clusters; rebuild it with `papersearch index`")
     return topics
 

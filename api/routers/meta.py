@@ -5,10 +5,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
 
+from api.building import build_info
 from api.deps import Holder, engine, operator
 from api.schemas import Health
 from search.engine import SearchEngine
-from search.status import index_stats, model_name
+from search.status import index_stats, model_name, rankers_of
 
 router = APIRouter(tags=["meta"])
 
@@ -23,9 +24,12 @@ def healthz(h: Holder) -> Health:
     if current is not None and current != served and error is None:
         error = f"generation {current} is not loaded yet"
     status = "unavailable" if e is None else "degraded" if error else "ok"
+    rankers = rankers_of(e) if e else None
     return Health(status=status, index_loaded=e is not None, papers=e.size if e else 0,
                   model=model_name(e) if e else None, generation=served, current=current,
-                  error=error)
+                  error=error, complete=not (e and e.pending), pending=e.pending if e else [],
+                  rankers_live=rankers.live if rankers else [], rankers_pending=rankers.pending if rankers else [],
+                  build=build_info(h))
 
 
 @router.get("/api/stats")

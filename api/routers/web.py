@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from api.building import banner
 from api.deps import Holder, engine
 from api.schemas import TopicOrder
 from api.views import author_out, ordered, paper_detail
@@ -31,6 +32,7 @@ from search.schemas import RankMode
 HERE = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.filters["marked"] = lambda s: Markup(s)  # snippets are escaped by search.snippet, only <mark> added
+templates.env.globals["build_banner"] = banner  # every page: a partial index and how far its build is
 router = APIRouter(include_in_schema=False)
 
 WATCH_FILTERS = ("date_from", "date_to", "min_votes", "author", "cluster")  # what a query watch keeps of a search

@@ -1,7 +1,7 @@
 """Bulk passage encoding with one progress bar whose ETA counts text size, not texts."""
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 
 import numpy as np
 from tqdm import tqdm
@@ -22,14 +22,15 @@ def _work(text: str) -> int:
 
 def encode_jobs(embedder, jobs: dict[str, list[tuple[Hashable, str]]], batch_size: int, progress: bool,
                 stages: dict[str, dict[str, float]] | None = None,
-                desc: str = "embedding") -> dict[Hashable, dict[str, np.ndarray]]:
+                desc: str = "embedding",
+                report: Callable[[str, int, int], None] | None = None) -> dict[Hashable, dict[str, np.ndarray]]:
     """Encode `{name: [(key, text)]}` as passages, name by name, each batch of similar length to cut padding;
-    returns key -> name -> vector."""
+    returns key -> name -> vector. `report(name, work done, total work)` follows every chunk (progress file)."""
     stages = {} if stages is None else stages
     ordered = {n: sorted(js, key=lambda j: len(j[1]), reverse=True) for n, js in jobs.items() if js}
     out: dict[Hashable, dict[str, np.ndarray]] = {k: {} for js in jobs.values() for k, _ in js}
     total = sum(_work(t) for js in ordered.values() for _, t in js)
-    done_texts, n_texts = 0, sum(len(js) for js in jobs.values())
+    done_texts, n_texts, done = 0, sum(len(js) for js in jobs.values()), 0
     with tqdm(total=total, desc=desc, disable=not progress,
               bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix} [{elapsed}<{remaining}]") as bar:
         for name, js in ordered.items():
@@ -44,7 +45,11 @@ def encode_jobs(embedder, jobs: dict[str, list[tuple[Hashable, str]]], batch_siz
                         out[key][name] = v
                     done_texts += len(part)
                     bar.set_postfix_str(f"{done_texts}/{n_texts} texts", refresh=False)
-                    bar.update(sum(_work(t) for _, t in part))
+                    work = sum(_work(t) for _, t in part)
+                    bar.update(work)
+                    done += work
+                    if report is not None:
+                        report(name, done, total)
     return out
 
 

@@ -27,7 +27,7 @@ def glosses_missing(manifest: Manifest) -> bool:
 
 def _old_glosses(b: BuildState) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """The served generation's gloss vectors, their presence mask and suspect flags, when they may be kept."""
-    if b.prev_manifest is None or glosses_missing(b.prev_manifest) or refit_needed(b.prev, b.ids, b.rebuild):
+    if b.prev_manifest is None or glosses_missing(b.prev_manifest) or refit_needed(b.prev, b.ids, b.refit):
         return None
     try:
         old = gloss.load(b.prev.path)
@@ -53,6 +53,11 @@ def english_view(b: BuildState) -> None:
     """Each in-scope paper's English gloss vector: kept while its title, its summary and its suspect flag (a
     suspect summary is not glossed) are unchanged and it had one (a new abstract does not touch it); all redone
     on a rebuild, when more than a tenth of the papers are new, or for another gloss version."""
+    if b.pending:  # a quick stage has no summaries to gloss: the next build encodes every view in scope
+        b.gloss_present = np.zeros(len(b.rows), dtype=bool)
+        gloss.save(b.gen.path, np.zeros((len(b.rows), b.dim), dtype=np.float32))
+        np.save(b.gen.presence("gloss"), b.gloss_present)
+        return
     lex = b.lexical_tokens()
     old = _old_glosses(b)
     scope = b.settings.gloss_scope
@@ -71,7 +76,7 @@ def english_view(b: BuildState) -> None:
             todo.append((i, gloss_text(field_text(p, "title"), lex.get(rid, ([], []))[1], b.lexicon, bool(sus))))
     if todo:
         fresh = encode_jobs(b.model(), {"gloss": todo}, b.settings.batch_size, b.progress, b.stages,
-                            desc="English glosses")
+                            desc="English glosses", report=b.work)
         for i, _ in todo:
             vectors[i] = fresh[i]["gloss"]
     b.gloss_encoded = len(todo)

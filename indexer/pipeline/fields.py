@@ -22,6 +22,26 @@ from indexer.text.passages import FIELDS, field_text
 
 # encoding order: the long texts first, so the progress bar's ETA settles early
 ENCODE_ORDER = ("summary", "abstract", "title")
+# the stages of a first build that `papersearch index --quick` publishes one at a time, by the fields they
+# encode: keyword search alone (Kiwi tokens and the lexicon, no vector: under a minute on a slow 2-core CPU),
+# then the title vectors; an ordinary build adds the rest (the other fields, the English view, the adapters,
+# the topics and the suspect flags)
+QUICK_STAGES: tuple[tuple[str, ...], ...] = ((), ("title",))
+# what every quick stage leaves to the ordinary build besides the fields it does not encode
+QUICK_LEAVES = ("gloss", "adapters", "topics", "suspect flags")
+
+
+def quick_stage(pending: list[str] | None) -> tuple[str, ...] | None:
+    """The fields the next quick stage encodes after a generation lacking `pending` (None: no index yet); None
+    when no quick stage is left (an ordinary build comes next)."""
+    if pending is None:
+        return QUICK_STAGES[0]
+    return next((st for st in QUICK_STAGES if set(st) & set(pending)), None)
+
+
+def quick_pending(stage: tuple[str, ...]) -> list[str]:
+    """What a generation built by a quick stage lacks (its manifest's `partial.pending`, shown by /healthz)."""
+    return [f for f in FIELDS if f not in stage] + list(QUICK_LEAVES)
 
 
 @dataclass
@@ -84,9 +104,10 @@ def previous_hashes(paper: Paper, stored: tuple[str, dict[str, str] | None] | No
 
 
 def plan_fields(rows: list[tuple[int, Paper]], before: dict[int, tuple[str, dict[str, str] | None]],
-                old: OldVectors, everything: bool = False) -> FieldPlan:
-    """What to encode; `everything` (a rebuild, another encoder) encodes every field every paper has."""
-    jobs: dict[str, list[tuple[int, str]]] = {f: [] for f in ENCODE_ORDER}
+                old: OldVectors, everything: bool = False, fields: tuple[str, ...] = ENCODE_ORDER) -> FieldPlan:
+    """What to encode; `everything` (a rebuild, another encoder) encodes every field every paper has; only
+    `fields` are looked at (a quick stage: none, or the titles)."""
+    jobs: dict[str, list[tuple[int, str]]] = {f: [] for f in ENCODE_ORDER if f in fields}
     plan = FieldPlan(jobs, [])
     for rid, paper in rows:
         was = previous_hashes(paper, before.get(rid))
@@ -96,7 +117,7 @@ def plan_fields(rows: list[tuple[int, Paper]], before: dict[int, tuple[str, dict
         elif was != now:
             plan.changed += 1
         todo = False
-        for f in ENCODE_ORDER:
+        for f in jobs:
             text = field_text(paper, f)
             if text and (everything or was.get(f) != now[f] or not old.has(rid, f)):
                 jobs[f].append((rid, text))
@@ -107,16 +128,16 @@ def plan_fields(rows: list[tuple[int, Paper]], before: dict[int, tuple[str, dict
 
 
 def assemble(gen: Generation, rows: list[tuple[int, Paper]], fresh: dict[int, dict[str, np.ndarray]],
-             old: OldVectors, dim: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Every field's (n, dim) matrix — fresh vectors, else carried over, zeros where the paper lacks the field —
-    and its presence mask, both saved into `gen`."""
+             old: OldVectors, dim: int, deferred: tuple[str, ...] = ()) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Every field's (n, dim) matrix — fresh vectors, else carried over, zeros where the paper lacks the field
+    or the field is `deferred` (by a quick stage) — and its presence mask, both saved into `gen`."""
     per_field, presence = {}, {}
     for f in FIELDS:
         mat = np.zeros((len(rows), dim), dtype=np.float32)
         present = np.zeros(len(rows), dtype=bool)
         carried_at, carried_from = [], []
         for i, (rid, paper) in enumerate(rows):
-            if not field_text(paper, f):
+            if f in deferred or not field_text(paper, f):
                 continue
             present[i] = True
             vec = fresh.get(rid, {}).get(f)

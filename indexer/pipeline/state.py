@@ -9,11 +9,12 @@ import numpy as np
 from indexer.dense.adapter import Adapters
 from indexer.dense.suspicion import Suspicion
 from indexer.ingest.records import Paper
-from indexer.pipeline.fields import FieldPlan, OldVectors
+from indexer.pipeline.fields import ENCODE_ORDER, FieldPlan, OldVectors, quick_pending
 from indexer.pipeline.lexical_cache import Background
 from indexer.pipeline.timing import stage
 from indexer.storage.layout import Generation
 from indexer.storage.manifest import Manifest
+from indexer.storage.progress import BuildProgress
 from indexer.storage.store import PaperStore
 from indexer.text.lexicon import Lexicon
 from papersearch.settings import Settings
@@ -32,6 +33,8 @@ class BuildState:
     prune: bool
     progress: bool
     factory: EmbedderFactory
+    quick: tuple[str, ...] | None = None  # a quick stage: the only fields it encodes (indexer.pipeline.fields)
+    report: BuildProgress | None = None  # how far the build is, for a server showing a partial generation
     # filled by the steps
     rows: list[tuple[int, Paper]] = field(default_factory=list)
     hashes_before: dict[int, tuple[str, dict[str, str] | None]] = field(default_factory=dict)  # row id -> hashes
@@ -61,6 +64,32 @@ class BuildState:
     gloss_encoded: int = 0
     gloss_present: np.ndarray | None = None   # which rows have an English view (gloss_scope)
     _lexical_tokens: dict[int, tuple[list[str], list[str]]] | None = None
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The vector fields this build encodes."""
+        return ENCODE_ORDER if self.quick is None else self.quick
+
+    @property
+    def deferred(self) -> tuple[str, ...]:
+        """Fields a quick stage leaves without vectors, even where the paper has the text."""
+        return () if self.quick is None else tuple(f for f in ENCODE_ORDER if f not in self.quick)
+
+    @property
+    def pending(self) -> list[str]:
+        """What the generation being built will lack (empty: complete)."""
+        return [] if self.quick is None else quick_pending(self.quick)
+
+    @property
+    def refit(self) -> bool:
+        """Whether the corpus-wide fits (lexicon, adapters, English view, topics) are redone: on a rebuild, and
+        after a quick first pass, whose fits were made without the summaries; its title vectors are kept."""
+        return self.rebuild or bool(self.prev_manifest and self.prev_manifest.pending)
+
+    def work(self, encoding: str, done: int, total: int) -> None:
+        """Encoding progress, for the progress file (`report`)."""
+        if self.report is not None:
+            self.report.work(encoding, done, total)
 
     def model(self):
         """The embedder, loaded on first need: a build with nothing new may still need it (topic labels on a

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.dense.adapter import ADAPTER_VERSION
+from indexer.dense.adapter import ADAPTER_VERSION, Adapters
 from indexer.dense.agreement import agreement_scores
 from indexer.dense.suspicion import judge_summaries
 from indexer.dense.vectors import PREDICTED_SCALE, TITLE_ONLY_SCALE, combine, field_weights
@@ -57,7 +57,7 @@ def plan(b: BuildState) -> None:
     changed, and of fields without a carried-over vector."""
     if b.prev is not None and not b.rebuild:
         b.old = load_old(b.prev)
-    b.plan = plan_fields(b.rows, b.hashes_before, b.old)
+    b.plan = plan_fields(b.rows, b.hashes_before, b.old, fields=b.fields)
     with PaperStore(b.gen.store) as store:
         b.lexical_todo = stale_tokens(store, b.rows)
     pm = b.prev_manifest
@@ -80,7 +80,7 @@ def embed(b: BuildState) -> None:
     loads hold the GIL, while encoding releases it (a full build: 15 s of Kiwi hidden)."""
     if not (b.plan.todo or not b.prev_manifest or glosses_missing(b.prev_manifest)):
         if b.lexical_todo:
-            b.lexical = Background(warm_up_tokens, b.lexical_todo)
+            b.lexical = Background(warm_up_tokens, b.lexical_todo, not b.pending)
         return
     b.model()
     b.model_fp, b.dim = b.embedder.fingerprint, b.embedder.dim
@@ -92,11 +92,11 @@ def embed(b: BuildState) -> None:
             if b.progress:
                 print(f"encoder changed ({b.encoder} -> {encoder}): re-embedding all {len(b.rows)} papers",
                       file=sys.stderr)
-            b.plan = plan_fields(b.rows, b.hashes_before, b.old, everything=True)
+            b.plan = plan_fields(b.rows, b.hashes_before, b.old, everything=True, fields=b.fields)
             b.rebuild = True  # all-new vectors: refit the adapters and re-cluster as a rebuild would
     b.encoder = encoder
-    b.lexical = Background(warm_up_tokens, b.lexical_todo)
-    b.fresh = encode_jobs(b.embedder, b.plan.jobs, b.settings.batch_size, b.progress, b.stages)
+    b.lexical = Background(warm_up_tokens, b.lexical_todo, not b.pending)
+    b.fresh = encode_jobs(b.embedder, b.plan.jobs, b.settings.batch_size, b.progress, b.stages, report=b.work)
 
 
 def tokenize(b: BuildState) -> None:
@@ -109,8 +109,12 @@ def tokenize(b: BuildState) -> None:
 
 def assemble_vectors(b: BuildState) -> None:
     """Per-field matrices (fresh + carried over) and presence masks, agreement and suspect mask (a missing
-    summary counts as suspect: indexer.dense.agreement), lexicon, adapters, index vectors."""
-    b.per_field, b.presence = assemble(b.gen, b.rows, b.fresh, b.old, b.dim)
+    summary counts as suspect: indexer.dense.agreement), lexicon, adapters, index vectors.
+
+    A quick stage has no summary vectors: its index vectors are the titles' (zeros before them), its lexicon is
+    mined from every summary (none judged yet) and it fits no adapters; the next build refits all three."""
+    b.per_field, b.presence = assemble(b.gen, b.rows, b.fresh, b.old, b.dim,
+                                       deferred=b.deferred)
     np.save(b.gen.ids, b.ids)
     with stage(b.stages, "agreement"):
         b.agreement = agreement_scores(b.per_field["title"], b.per_field["summary"], b.presence["summary"])
@@ -119,10 +123,11 @@ def assemble_vectors(b: BuildState) -> None:
     b.suspect = b.suspicion.suspect
     b.content_hash = corpus_hash([(p.arxiv_id, p.embedded_hash()) for _, p in b.rows])
     with stage(b.stages, "lexicon"):
-        b.lexicon = lexicon_for(b.gen, b.prev, b.prev_manifest, b.rebuild, b.content_hash, b.rows,
-                                b.lexical_tokens, ~b.suspect)
+        trusted = ~b.suspect if b.quick is None else np.ones(len(b.rows), dtype=bool)
+        b.lexicon = lexicon_for(b.gen, b.prev, b.prev_manifest, b.refit, b.content_hash, b.rows,
+                                b.lexical_tokens, trusted)
     with stage(b.stages, "adapters"):
-        b.adapters = adapters_for(b.prev, b.ids, b.per_field, ~b.suspect, b.rebuild)
+        b.adapters = Adapters({}) if b.pending else adapters_for(b.prev, b.ids, b.per_field, ~b.suspect, b.refit)
     b.adapters.save(b.gen.path)
     b.weights = field_weights(b.settings)
     b.index_vectors = combine(b.per_field, b.weights, b.suspect,
@@ -141,9 +146,11 @@ def cluster(b: BuildState) -> None:
     A full re-cluster that needs topic labels loads it again (~1 s)."""
     b.embedder = None
     gc.collect()
+    if b.pending:
+        return  # the ordinary build clusters, with the summaries
     with stage(b.stages, "topics"):
         cluster_topics(b.gen, b.prev, b.settings, b.rows, b.index_vectors, b.per_field["title"], b.suspect,
-                       b.encode_queries, b.lexical_tokens, b.rebuild, b.progress)
+                       b.encode_queries, b.lexical_tokens, b.refit, b.progress)
 
 
 def write_manifest(b: BuildState) -> None:
@@ -159,7 +166,9 @@ def write_manifest(b: BuildState) -> None:
                "title_only_scale": TITLE_ONLY_SCALE, "predicted_scale": PREDICTED_SCALE,
                "precision": b.precision, "encoder": b.encoder,
                "lexicon": {"version": LEXICON_VERSION, "tokenizer": TOKENIZER_VERSION, "terms": len(b.lexicon)},
-               "gloss": {"version": GLOSS_VERSION, "encoded": b.gloss_encoded, "scope": b.settings.gloss_scope,
+               **({"partial": {"pending": b.pending}} if b.pending else {}),
+               "gloss": {"version": None if b.pending else GLOSS_VERSION, "encoded": b.gloss_encoded,
+                         "scope": b.settings.gloss_scope,
                          "without": int((~b.gloss_present).sum())},
                "adapter": {"version": ADAPTER_VERSION, "maps": sorted(b.adapters.maps),
                            "sha": b.adapters.fingerprint() if b.adapters.maps else None}},

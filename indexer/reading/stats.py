@@ -43,6 +43,7 @@ def stats_of(idx: LoadedIndex) -> dict:
         "fields": m.fields,
         "weights": m.weights,
         "generation": idx.generation.name,
+        "pending": m.pending,                # a quick first pass: what the next `papersearch index` adds
         "created_at": m.created_at,
         "index_bytes": size,
         "data_dir": str(idx.generation.path.parent.parent.resolve()),

@@ -33,6 +33,12 @@ class Manifest:
     def save(self, path: Path) -> None:
         write_json_atomic(path, asdict(self))
 
+    @property
+    def pending(self) -> list[str]:
+        """What a partial generation (a quick first pass: `papersearch index --quick`) still lacks; empty when
+        the generation is complete."""
+        return list((self.extra.get("partial") or {}).get("pending", []))
+
     def record_files(self, directory: Path) -> None:
         """Sizes of the generation's files as written, so a truncated or deleted one is named on load."""
         self.files = {p.name: p.stat().st_size for p in sorted(Path(directory).iterdir())

@@ -51,6 +51,10 @@ class ScoreSource(Protocol):
     @property
     def papers(self) -> Sequence[Paper]: ...
 
+    @property
+    def partial(self) -> bool:
+        """A quick first pass (lexical and title vectors only): watches wait for the complete generation."""
+
     def query_scores(self, spec: QuerySpec) -> tuple[str, np.ndarray]:
         """(the ranker used, its score per paper; -inf outside the watch's filters)"""
 
@@ -82,6 +86,10 @@ class EngineSource:
     @property
     def papers(self) -> Sequence[Paper]:
         return self.engine.papers
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.engine.pending)
 
     @property
     def authors(self) -> AuthorIndex:
@@ -165,6 +173,8 @@ def _decisions(source: ScoreSource, watch: Watch, rows: Sequence[int], rule: Thr
 def catch_up(source: ScoreSource, store: WatchStore, rule: ThresholdRule = ThresholdRule()) -> CatchUp:
     """Sync the served generation into the store and match every watch against what it has not seen; every
     watch's result is recorded in one transaction at the end."""
+    if source.partial:  # not synced either: the complete generation's arrivals are these papers, judged fully
+        return CatchUp(source.generation, False)
     papers = source.papers
     hashes = [match_hash(p) for p in papers]
     sync = store.sync(source.generation, zip((p.arxiv_id for p in papers), hashes))
