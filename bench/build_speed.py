@@ -19,7 +19,7 @@ included, peak RSS its own), for each path in --full (and each --gloss-scope):
   feed day        then that date's feed file: its abstracts arrive after the digest day
 --from-index starts from a copy of a full index of the same corpus instead of the full build
 (which takes ~50 min on a Zen 1 EPYC): a first run without the held-back days drops their
-papers ("drop held days", untimed for the goal), then the same new-day and feed-day rows.
+papers (`index --prune`: "drop held days"), then the same new-day and feed-day rows.
 --tokens prints each embedded field's token lengths and what a shorter limit would cut.
 The CPU's name and whether it has AVX512-BF16 / VNNI head the table.
 """
@@ -122,12 +122,12 @@ def run_child(*args: str, env: dict | None = None) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def run_index(data_dir: Path, corpus: list[Path], env: dict) -> dict:
+def run_index(data_dir: Path, corpus: list[Path], env: dict, *args: str) -> dict:
     """`papersearch index --json` in a fresh process: wall time from outside, the child's own peak RSS."""
     cli = Path(sys.executable).parent / "papersearch"
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t = time.perf_counter()
-        proc = subprocess.Popen([str(cli), "index", "--json"], stdout=out, stderr=err,
+        proc = subprocess.Popen([str(cli), "index", "--json", *args], stdout=out, stderr=err,
                                 env={**os.environ, **env, "PAPERSEARCH_DATA_DIR": str(data_dir),
                                      "PAPERSEARCH_CORPUS": os.pathsep.join(map(str, corpus))})
         _, status, usage = os.wait4(proc.pid, 0)  # this child's rusage, not the max over all children so far
@@ -190,7 +190,7 @@ def whole_corpus_rows(encoder: str, gloss_scope: str | None = None, from_index: 
         for label, back in steps:
             if back is not None:
                 shutil.move(held[back], back)
-            r = run_index(tmp / "data", corpus, env)
+            r = run_index(tmp / "data", corpus, env, *(["--prune"] if label == "drop held days" else []))
             rows.append({"row": f"{label} ({tag}, {r['embedded']} embedded)", "encoder": encoder,
                          "papers_per_s": r["embedded"] / r["wall"] if r["embedded"] else float("nan"),
                          "seconds": r["wall"], "peak_rss_mb": r["peak_rss_mb"], "stages": r.get("stages", {}),

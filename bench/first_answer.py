@@ -4,8 +4,8 @@
 
 Each row starts from an empty data dir on the default corpus (the digest, the seeds and the bundled feed),
 as a new user's first `make serve` does, with the process start, imports and model load counted:
-  serve --build            what `make serve` runs: a quick first pass (keyword search and title vectors),
-                           served at once, the rest built beside the server and swapped in
+  serve --build            what `make serve` runs: keyword search first (a quick pass, served at once),
+                           then the title vectors, then the rest, built beside the server and swapped in
   index, then serve        the release before: `papersearch index`, then `papersearch serve` (the baseline)
 Columns: seconds until `/api/search` first answers with results; until /healthz says the index is complete
 (the learned ranker, abstracts, English views and topics live); the ratios to the baseline. The rest-build's

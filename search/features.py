@@ -36,6 +36,7 @@ Query features (why each exists):
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -163,6 +164,13 @@ def seed_features(view: IndexView, positions: list[int], negatives: list[int] | 
 
     want = (lambda f: True) if needed is None else needed.__contains__
 
+    terms: dict[tuple[int, ...], dict[str, float]] = {}
+
+    def terms_of(pos: list[int]) -> dict[str, float]:
+        if tuple(pos) not in terms:
+            terms[tuple(pos)] = seed_terms(view, pos)
+        return dict(terms[tuple(pos)])
+
     def sims(pos: list[int]) -> dict[str, np.ndarray]:
         t = mean_unit(view.title_vecs[pos])
         s = mean_unit(like[pos])
@@ -177,8 +185,8 @@ def seed_features(view: IndexView, positions: list[int], negatives: list[int] | 
             out["sim_adapted"] = like @ adapted_t if adapted_t is not None else np.zeros(view.size, np.float32)
         if want("sim_prf"):
             out["sim_prf"] = view.paper_vecs @ mean_unit(view.paper_vecs[pos])
-        if want("bm25_seed") or want("sim_prf"):
-            out["bm25_seed"] = view.lexical.trusted_scores(seed_terms(view, pos), view.suspect)
+        if want("bm25_seed") or want("sim_prf") or want("bm25_seed_abstract_fb"):
+            out["bm25_seed"] = view.lexical.trusted_scores(terms_of(pos), view.suspect)
         if want("bm25_seed_title"):
             title_terms = [w for p in pos for w in view.lexical.doc_terms(p, "title")]
             query = {**{w: 1.0 for w in title_terms}, **expand(view, title_terms)}
@@ -186,7 +194,7 @@ def seed_features(view: IndexView, positions: list[int], negatives: list[int] | 
         return out
 
     values = sims(positions)
-    values.update(_abstract_seed(view, positions, want, values))
+    values.update(_abstract_seed(view, positions, want, values, terms_of))
     if want("sim_prf"):
         first = sum(zscore(values[k], None) for k in ("sim_title", "sim_summary", "bm25_seed"))
         first[positions] = -np.inf
@@ -196,7 +204,7 @@ def seed_features(view: IndexView, positions: list[int], negatives: list[int] | 
             values["sim_prf"] = view.paper_vecs @ (v / (np.linalg.norm(v) or 1.0)).astype(np.float32)
     if negatives:
         neg = sims(negatives)
-        neg.update(_abstract_seed(view, negatives, want, neg))
+        neg.update(_abstract_seed(view, negatives, want, neg, terms_of))
         values = {k: v - 0.5 * neg[k] for k, v in values.items()}
     if want("log_votes"):
         values["log_votes"] = view.log_votes
@@ -207,10 +215,11 @@ def seed_features(view: IndexView, positions: list[int], negatives: list[int] | 
     return FeatureSet({k: _safe(v) for k, v in values.items()}, groups=groups)
 
 
-def _abstract_seed(view: IndexView, pos: list[int], want, sims: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def _abstract_seed(view: IndexView, pos: list[int], want, sims: dict[str, np.ndarray],
+                   terms_of: Callable[[list[int]], dict[str, float]]) -> dict[str, np.ndarray]:
     """Seed features from the abstract: the seeds' abstracts (a seed without one: its English title) against
     every abstract, and BM25 with the seeds' most distinctive abstract terms besides their title+summary ones.
-    The _fb forms fall back to sim_summary / bm25_seed for rows without an abstract."""
+    The _fb forms fall back to sim_summary / bm25_seed (`sims`, computed already) for rows without an abstract."""
     out: dict[str, np.ndarray] = {}
     has = _has(view)
     if want("sim_abstract") or want("sim_abstract_fb"):
@@ -221,11 +230,9 @@ def _abstract_seed(view: IndexView, pos: list[int], want, sims: dict[str, np.nda
             sa = view.abstract_vecs @ (seed / (np.linalg.norm(seed) or 1.0)).astype(np.float32)
         out["sim_abstract"] = np.where(has, sa, 0.0)
         if want("sim_abstract_fb"):
-            like = view.summary_like
-            s = like[pos].mean(axis=0)
-            out["sim_abstract_fb"] = np.where(has, sa, like @ (s / (np.linalg.norm(s) or 1.0)).astype(np.float32))
+            out["sim_abstract_fb"] = np.where(has, sa, sims["sim_summary"])
     if want("bm25_seed_abstract") or want("bm25_seed_abstract_fb"):
-        terms = seed_terms(view, pos)
+        terms = terms_of(pos)
         for p in pos:
             if has[p]:
                 for t, w in view.lexical.top_terms(p, SEED_TERMS, "abstract").items():
@@ -233,7 +240,5 @@ def _abstract_seed(view: IndexView, pos: list[int], want, sims: dict[str, np.nda
         ba = view.lexical.scores(terms, "abstract")
         out["bm25_seed_abstract"] = ba
         if want("bm25_seed_abstract_fb"):
-            base = sims["bm25_seed"] if "bm25_seed" in sims else view.lexical.trusted_scores(seed_terms(view, pos),
-                                                                                            view.suspect)
-            out["bm25_seed_abstract_fb"] = np.where(has, ba, base)
+            out["bm25_seed_abstract_fb"] = np.where(has, ba, sims["bm25_seed"])
     return out
