@@ -32,7 +32,7 @@ from search.features import FeatureSet, query_features
 from search.filters import FilterColumns, Filters
 from search.index_view import IndexView, expand
 from search.lexical import LexicalIndex
-from search.limits import NotFoundError, QueryError, check, check_k, check_method, live_rankers, valid_text
+from search.limits import NotFoundError, QueryError, building_notice, check, check_k, check_method, live_rankers, valid_text
 from search.rankers.fusion import top
 from search.rankers.learned import LinearFusion, load_models
 from search.rankers.query import METHODS, RankQuery
@@ -184,6 +184,7 @@ class SearchEngine:
     ) -> SearchResponse:
         method = self.resolve_method(method, METHODS)
         query, notices = check(query, k)
+        notices += building_notice(self.pending, method)
         filters = self.current_topic(filters, notices)
         mask = self.columns.mask(filters)
         aid = normalize_arxiv_id(query)
@@ -193,8 +194,7 @@ class SearchEngine:
             r = Ranking(scores, tokens(self.papers[self.pos_of[aid]].title))
             similar_to = seeds
         else:
-            r = self.rank(query, mask, method)
-            similar_to = []
+            r, similar_to = self.rank(query, mask, method), []
         total = self.size if mask is None else int(mask.sum())
         if method == "lexical" and aid is None and not np.isfinite(r.scores).any():
             notices.append("no query term occurs in the corpus")
@@ -233,7 +233,8 @@ class SearchEngine:
         pos, s = rerank(pos, s, mode, self.columns, k, self.params)
         terms = tokens(" ".join(self.paper(a).title for a in seeds))
         return SearchResponse(query=" ".join(seeds), mode=mode, total=int(mask.sum()), similar_to=seeds, facets=facets,
-                              method=method, results=self.results.results(pos, s, terms))
+                              method=method, results=self.results.results(pos, s, terms),
+                              notices=building_notice(self.pending, method))
 
     def like_scores(self, positive: list[str], negative: list[str], filters: Filters,
                     method: str) -> tuple[np.ndarray, np.ndarray, list[str]]:

@@ -51,6 +51,13 @@ def live_rankers(pending: Collection[str], names: Collection[str]) -> list[str] 
     return [m for m in names if m == "lexical" or ("title" not in pending and m != "learned")]
 
 
+def building_notice(pending: Collection[str], method: str) -> list[str]:
+    """What a response answered from a partial index says: the ranker it used and what is still to come."""
+    if not pending:
+        return []
+    return [f"the index is still being built: answered by the {method} ranker; {', '.join(pending)} to come"]
+
+
 def check_method(method: str | None, allowed: Collection[str], learned_ships: bool, fallback: str,
                  live: Collection[str] | None = None, not_live: str = "") -> str:
     """The requested ranker, validated; by default the learned one where its weights ship, else `fallback`, each

@@ -33,7 +33,9 @@ def test_health_says_partial_and_which_rankers_answer(client):
     assert h["build"] is None
     page = client.get("/", params={"q": "diffusion"}).text
     assert "Index still being built" in page and "no build is running" in page
-    assert client.get("/api/search", params={"q": "diffusion"}).json()["method"] == "hybrid"
+    assert "answered by the" not in page   # the banner says it once, not again as a notice
+    r = client.get("/api/search", params={"q": "diffusion"}).json()
+    assert r["method"] == "hybrid" and r["notices"][0].startswith("the index is still being built: answered by the hybrid")
     r = client.get("/api/search", params={"q": "diffusion", "method": "learned"})
     assert r.status_code == 400 and "not live yet" in r.text
 
@@ -63,7 +65,8 @@ def test_the_full_build_swaps_in_and_the_banner_goes(client, embedder):
     assert h["complete"] is True and h["pending"] == [] and h["rankers_pending"] == [] and h["build"] is None
     assert "learned" in h["rankers_live"]
     assert "Index still being built" not in client.get("/").text
-    assert client.get("/api/search", params={"q": "diffusion"}).json()["method"] == "learned"
+    r = client.get("/api/search", params={"q": "diffusion"}).json()
+    assert r["method"] == "learned" and r["notices"] == []
 
 
 def test_topics_say_they_are_not_built_yet(quick_settings, embedder):

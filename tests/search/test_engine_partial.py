@@ -36,7 +36,10 @@ def test_keywords_alone_answer_lexically_and_refuse_the_rest(keywords_only):
     assert e.pending[0] == "title"
     r = e.search("KV cache 압축", k=3)
     assert r.method == "lexical" and r.results
-    assert e.similar(e.papers[0].arxiv_id, k=3).method == "lexical"
+    assert r.notices == ["the index is still being built: answered by the lexical ranker; "
+                         + ", ".join(e.pending) + " to come"]
+    s = e.similar(e.papers[0].arxiv_id, k=3)
+    assert s.method == "lexical" and "answered by the lexical ranker" in s.notices[0]
     for m in ("dense", "hybrid", "learned"):
         with pytest.raises(QueryError, match=f"the {m} ranker is not live yet.*choose lexical"):
             e.search("diffusion", method=m)
@@ -48,6 +51,7 @@ def test_default_rankers_are_the_live_ones(partial):
     assert partial.pending == ["summary", "abstract", *QUICK_LEAVES]
     r = partial.search("long context KV cache 압축", k=5)
     assert r.method == "hybrid" and len(r.results) == 5
+    assert r.notices and r.notices[0].startswith("the index is still being built: answered by the hybrid ranker; summary")
     aid = partial.papers[0].arxiv_id
     assert partial.similar(aid, k=3).method == "dense"
 

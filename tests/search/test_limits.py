@@ -4,7 +4,7 @@ import re
 import numpy as np
 import pytest
 
-from search.limits import MAX_K, MAX_QUERY_CHARS, QueryError, check, check_k, check_method, valid_text
+from search.limits import MAX_K, MAX_QUERY_CHARS, QueryError, building_notice, check, check_k, check_method, valid_text
 from search.rankers.query import METHODS
 from search.rankers.similar import SIMILAR_METHODS
 
@@ -47,3 +47,9 @@ def test_methods_are_checked_by_name_with_the_learned_default_where_it_ships():
         check_method("hybrid", SIMILAR_METHODS, True, "dense")
     with pytest.raises(QueryError, match="no learned ranker is installed"):
         check_method("learned", METHODS, False, "hybrid")
+
+
+def test_building_notice_only_while_something_is_pending():
+    assert building_notice([], "learned") == []
+    assert building_notice(["summary", "topics"], "hybrid") == [
+        "the index is still being built: answered by the hybrid ranker; summary, topics to come"]
