@@ -225,15 +225,17 @@ def serve(
     """Serve the API and the web page (http://127.0.0.1:8000/ by default)."""
     with friendly_errors(KNOWN_ERRORS):
         s = make_settings(data_dir=data_dir, host=host, port=port, workers=workers)
-        if build and DataDir(s.data_dir).current() is None:
+        if build and not DataDir(s.data_dir).finished():   # a first start (a damaged CURRENT is not one)
             err.print("no index yet: keyword search first (a quick pass), the title vectors and the rest beside "
                       "the server", highlight=False)
             r = build_index(s, quick=True)
             err.print(f"quick pass published in {r.seconds:.1f} s ({r.papers} papers; "
                       + " · ".join(f"{k} {v['seconds']:.1f}s" for k, v in r.stages.items() if v["seconds"] >= 0.5)
                       + ")", highlight=False)
-        if DataDir(s.data_dir).current() is None:
-            raise UserError(f"no index in {s.data_dir}; build one with `papersearch index` (or run `make serve`)")
+        data = DataDir(s.data_dir)
+        if data.current() is None:
+            why = f" ({data.pointer_problem()})" if data.finished() else ""
+            raise UserError(f"no index to serve in {s.data_dir}{why}; build one with `papersearch index`")
     child = build_beside.start(s) if build and build_beside.pending(s.data_dir) else None
     try:
         _serve(s)

@@ -71,9 +71,12 @@ def _disk_full(exc: BaseException, root: Path) -> bool:
 
 
 def _pending(data: DataDir) -> list[str] | None:
-    """What the served generation lacks; None without one."""
+    """What the served generation lacks; None for a first build. A data dir with generations but a damaged
+    CURRENT is not a first build: an ordinary one runs, and never prunes what was served with a quick stage."""
     gen = data.current()
-    return None if gen is None else Manifest.load(gen.manifest).pending
+    if gen is None:
+        return None if not data.finished() else []
+    return Manifest.load(gen.manifest).pending
 
 
 def build_index(

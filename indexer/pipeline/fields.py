@@ -57,6 +57,12 @@ class OldVectors:
         return j is not None and f in self.mats and bool(self.present[f][j])
 
 
+def keeps_old(plan: FieldPlan, old: OldVectors, rows: list[tuple[int, Paper]]) -> bool:
+    """Whether the plan carries over any vector of the served generation (vectors of two encoders must not mix)."""
+    encoded = {(rid, f) for f, jobs in plan.jobs.items() for rid, _ in jobs}
+    return any(old.has(rid, f) and (rid, f) not in encoded for rid, _ in rows for f in old.mats)
+
+
 @dataclass
 class FieldPlan:
     jobs: dict[str, list[tuple[int, str]]]     # field -> (row id, passage) to encode

@@ -23,7 +23,7 @@ from indexer.dense.vectors import PREDICTED_SCALE, TITLE_ONLY_SCALE, combine, fi
 from indexer.pipeline.corpus_fits import adapters_for, cluster_topics, lexicon_for
 from indexer.pipeline.encoding import encode_jobs
 from indexer.pipeline.english import english_view, glosses_missing
-from indexer.pipeline.fields import assemble, load_old, plan_fields
+from indexer.pipeline.fields import assemble, keeps_old, load_old, plan_fields
 from indexer.pipeline.lexical_cache import Background, stale_tokens, warm_up_tokens
 from indexer.pipeline.state import BuildState
 from indexer.pipeline.timing import stage
@@ -87,7 +87,7 @@ def embed(b: BuildState) -> None:
     b.precision = getattr(b.embedder, "precision", b.precision)
     encoder = getattr(b.embedder, "encoder", f"torch-{b.precision}")
     if b.prev_manifest and not b.rebuild:
-        if encoder != b.encoder and len(b.plan.todo) < len(b.rows):
+        if encoder != b.encoder and keeps_old(b.plan, b.old, b.rows):
             # int8 and fp32/bf16 vectors differ by more than measured harmless within one index
             if b.progress:
                 print(f"encoder changed ({b.encoder} -> {encoder}): re-embedding all {len(b.rows)} papers",

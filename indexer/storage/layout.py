@@ -119,18 +119,37 @@ class DataDir:
         write_atomic(self.pointer, final.name + "\n")
         return final
 
+    def finished(self) -> list[Path]:
+        """The published generation directories, oldest first (whatever CURRENT says)."""
+        if not self.generations.is_dir():
+            return []
+        return sorted(p for p in self.generations.iterdir() if p.is_dir() and not p.name.startswith(TMP_PREFIX))
+
     def prune(self, keep: int = 2) -> None:
         """Drop unfinished builds and all but the newest `keep` finished generations."""
         if not self.generations.is_dir():
             return
         current = self.current()
-        finished = sorted(p for p in self.generations.iterdir() if not p.name.startswith(TMP_PREFIX))
+        finished = self.finished()
         for p in self.generations.iterdir():
             if p.name.startswith(TMP_PREFIX):
                 shutil.rmtree(p, ignore_errors=True)
         for p in finished[:-keep]:
             if current is None or p != current.path:
                 shutil.rmtree(p, ignore_errors=True)
+
+    def build_running(self) -> bool | None:
+        """Whether a build holds the build lock (any process, any PID namespace); None when it cannot be told."""
+        try:
+            with open(self.root / "build.lock", "a") as fh:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return True
+                fcntl.flock(fh, fcntl.LOCK_UN)
+                return False
+        except OSError:
+            return None
 
     @contextmanager
     def build_lock(self) -> Iterator[None]:

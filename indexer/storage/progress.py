@@ -3,7 +3,7 @@
 A server serving a first, partial generation (lexical and title vectors, `papersearch index --quick`) says
 on its page and /healthz how far the rest of the build is; the build runs in another process, so it tells
 the server through this file: rewritten atomically at each step and at most twice a second while encoding,
-removed when the build ends. A file whose process is gone is a build that died (`alive` False); a build that
+removed when the build ends. A file while no build holds the build lock is a build that died (`alive` False); a build that
 failed leaves the file with its error until the next build starts.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from indexer.storage.layout import write_json_atomic
+from indexer.storage.layout import DataDir, write_json_atomic
 
 PROGRESS_FILE = "build-progress.json"
 WRITE_EVERY_S = 0.5
@@ -99,7 +99,8 @@ def read_progress(data_dir: Path) -> BuildStatus | None:
         status = BuildStatus(**{k: v for k, v in raw.items() if k in BuildStatus.__dataclass_fields__})
     except (OSError, ValueError, TypeError):
         return None
-    status.alive = status.error is None and _alive(status.pid)
+    running = DataDir(data_dir).build_running()   # the lock, not the pid: a pid is reused after a kill
+    status.alive = status.error is None and (running if running is not None else _alive(status.pid))
     return status
 
 

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from indexer.pipeline.build import build_index
+from indexer.storage.layout import DataDir
 from indexer.storage.progress import BuildProgress
 
 pytestmark = pytest.mark.model
@@ -41,6 +42,8 @@ def test_health_says_partial_and_which_rankers_answer(client):
 
 
 def test_build_progress_shows_on_health_and_every_page(client):
+    lock = DataDir(client.settings.data_dir).build_lock()
+    lock.__enter__()   # a build holds the lock while it runs
     p = BuildProgress(client.settings.data_dir, "full")
     p.step("embed")
     p.work("summary", 50, 200)
@@ -51,6 +54,8 @@ def test_build_progress_shows_on_health_and_every_page(client):
     for path in ("/", "/topics", f"/paper/{client.get('/api/search', params={'q': 'model'}).json()['results'][0]['arxiv_id']}"):
         page = client.get(path).text
         assert "Index still being built" in page and "summary 25%" in page, path
+    lock.__exit__(None, None, None)
+    assert client.get("/healthz").json()["build"]["running"] is False   # its process died: not running
     p.fail("disk full")
     b = client.get("/healthz").json()["build"]
     assert b["running"] is False and b["error"] == "disk full"

@@ -6,6 +6,7 @@ its error in it."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -140,3 +141,28 @@ def test_a_failed_build_leaves_its_error_in_the_progress_file(tmp_path):
         build_index(s, progress=False)
     status = read_progress(s.data_dir)
     assert status is not None and not status.alive and "no papers found" in status.error
+
+
+def _copy_at(staged: Settings, gen_name: str, dest) -> Settings:
+    """A copy of the staged data dir whose CURRENT names `gen_name`."""
+    shutil.copytree(staged.data_dir, dest, ignore=shutil.ignore_patterns("build.lock"))
+    (dest / "CURRENT").write_text(gen_name + "\n")
+    return staged.model_copy(update={"data_dir": dest})
+
+
+def test_an_encoder_change_after_the_title_stage_re_embeds_the_titles(two_ways, embedder, tmp_path):
+    staged, _, _, quick_gen, *_ = two_ways
+    s = _copy_at(staged, quick_gen.name, tmp_path / "data")
+    other = Watching(embedder, s.data_dir)
+    other.encoder = "onnx-other"   # what the title stage's vectors did not come from
+    r = build_index(s, progress=False, embedder_factory=lambda _: other)
+    assert r.encoded.get("title") == r.papers   # no int8 titles beside other summaries
+
+
+def test_a_damaged_current_beside_published_generations_is_no_first_build(two_ways, embedder, tmp_path):
+    staged, *_ = two_ways
+    kept = sorted(p.name for p in (staged.data_dir / "generations").iterdir())
+    s = _copy_at(staged, "no-such-generation", tmp_path / "data")
+    r = build_index(s, progress=False, quick=True, embedder_factory=lambda _: embedder)
+    assert r.pending == [] and r.encoded.get("summary")   # an ordinary build, not a keywords-only stage
+    assert kept[-1] in {p.name for p in (s.data_dir / "generations").iterdir()}   # the last complete one stays
