@@ -11,6 +11,7 @@ and the next `make serve` resumes from what is already published.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -42,10 +43,10 @@ def start(s: Settings) -> subprocess.Popen:
     """`papersearch index` for the settings' data dir in a child process, its output in `<data_dir>/build.log`."""
     log_path = Path(s.data_dir) / LOG_FILE
     log = open(log_path, "ab")  # noqa: SIM115 - the child writes it; closed when the child ends (_report)
+    nice = [tool, "-n", str(NICENESS)] if (tool := shutil.which("nice")) else []   # not preexec_fn: we hold threads
     child = subprocess.Popen(
-        [sys.executable, "-m", "papersearch.cli", "index", "--staged", "--json", "--data-dir", str(s.data_dir)],
+        [*nice, sys.executable, "-m", "papersearch.cli", "index", "--staged", "--json", "--data-dir", str(s.data_dir)],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=os.environ.copy(),
-        preexec_fn=lambda: os.nice(NICENESS),
     )
     err.print(f"building the rest of the index beside the server (pid {child.pid}, log {log_path}); "
               "/healthz and the page say how far it is", highlight=False)
@@ -58,7 +59,7 @@ def _report(child: subprocess.Popen, log, log_path: Path) -> None:
     log.close()
     if code == 0:
         err.print("the full index is built: the server swaps it in within seconds", highlight=False)
-    elif code not in (-signal.SIGINT, 130):
+    elif code not in (-signal.SIGINT, 130, -signal.SIGKILL):   # stopped with the server (killed if it hung)
         err.print(f"[yellow]the index build failed[/yellow] (exit {code}); see {log_path}; "
                   "the quick index stays served", highlight=False)
 

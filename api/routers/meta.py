@@ -27,7 +27,7 @@ def healthz(h: Holder) -> Health:
     rankers = rankers_of(e) if e else None
     return Health(status=status, index_loaded=e is not None, papers=e.size if e else 0,
                   model=model_name(e) if e else None, generation=served, current=current,
-                  error=error, complete=not (e and e.pending), pending=e.pending if e else [],
+                  error=error, complete=e is not None and not e.pending, pending=e.pending if e else [],
                   rankers_live=rankers.live if rankers else [], rankers_pending=rankers.pending if rankers else [],
                   build=build_info(h))
 

@@ -79,3 +79,11 @@ def test_topics_say_they_are_not_built_yet(quick_settings, embedder):
     with TestClient(create_app(s, embedder=embedder)) as c:
         r = c.get("/api/clusters")
         assert r.status_code == 503 and "not built yet" in r.text and r.headers["Retry-After"] == "60"
+
+
+def test_no_index_is_not_complete(quick_settings, embedder, tmp_path):
+    s = quick_settings.model_copy(update={"data_dir": tmp_path / "empty", "reload_interval": 0})
+    with TestClient(create_app(s, embedder=embedder), raise_server_exceptions=False) as c:
+        h = c.get("/healthz").json()
+    assert h["status"] == "unavailable" and h["index_loaded"] is False and h["complete"] is False
+    assert h["rankers_live"] == [] and h["build"] is None
